@@ -1,0 +1,46 @@
+"""Exceptions a person can act on: each names the file, the row and the problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class GisappError(Exception):
+    """Base of the errors gisapp raises on purpose (the CLI exits 1 on the others)."""
+
+
+class InputError(GisappError):
+    """Bad input: the CLI prints it and exits 2, the UI shows it in a dialog.
+
+    ``row`` follows what the user sees when opening the file: for CSV/XLSX the spreadsheet
+    row number (the header is row 1, the first data row is row 2); for vector files and GPX
+    the 1-based feature or point number.
+    """
+
+    def __init__(self, file: str | Path | None, problem: str, row: int | None = None,
+                 column: str | None = None):
+        self.file = str(file) if file is not None else None
+        self.problem = problem
+        self.row = row
+        self.column = column
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        parts = []
+        if self.file:
+            parts.append(self.file)
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(f"column {self.column!r}")
+        parts.append(self.problem)
+        return ": ".join(parts)
+
+
+class ProjectError(GisappError):
+    """A project file that cannot be opened or saved (locked, newer schema, corrupt)."""
+
+
+class Cancelled(GisappError):
+    """Raised from a progress callback when the user pressed Cancel (or Ctrl+C)."""

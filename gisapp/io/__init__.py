@@ -1,0 +1,1 @@
+"""Readers and writers, one format per module; each reader returns (frame, ImportReport)."""
