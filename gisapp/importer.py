@@ -267,16 +267,15 @@ _MERGERS = {"grids": _merge_grids, "sources": _merge_sources, "inspectors": _mer
 def _reject_rows(report: ImportReport, frame: pd.DataFrame, mask: np.ndarray, problem: str):
     if not mask.any():
         return
-    rows = frame["_row"].to_numpy()[mask] if "_row" in frame.columns \
-        else np.flatnonzero(mask) + 1
-    raw = pd.DataFrame(frame[mask]).drop(columns=["geometry", "_row"], errors="ignore")
+    rows = frame.index.to_numpy()[mask]  # readers index good rows by their row number
+    raw = pd.DataFrame(frame[mask]).drop(columns=["geometry"], errors="ignore")
     report.reject(rows, problem, raw)
 
 
 def _containing_code(grids: gpd.GeoDataFrame, points) -> pd.Series:
-    """Code of the grid containing each point (the first, where grids overlap), else NA."""
+    """Code of the grid covering each point (the first one on a shared edge), else NA."""
     tree = shapely.STRtree(grids.geometry.values)
-    point_index, grid_index = tree.query(points, predicate="within")
+    point_index, grid_index = tree.query(points, predicate="covered_by")
     codes = pd.Series(pd.NA, index=range(len(points)), dtype="string")
     first = np.unique(point_index, return_index=True)[1]
     codes.iloc[point_index[first]] = grids["grid_code"].astype(str).to_numpy()[grid_index[first]]
@@ -284,7 +283,7 @@ def _containing_code(grids: gpd.GeoDataFrame, points) -> pd.Series:
 
 
 def _feature_dicts(frame: gpd.GeoDataFrame) -> list[dict]:
-    attributes = pd.DataFrame(frame.drop(columns=["geometry", "_row"], errors="ignore"))
+    attributes = pd.DataFrame(frame.drop(columns=["geometry"], errors="ignore"))
     records = attributes.astype(object).where(attributes.notna(), None).to_dict(orient="records")
     for record, geometry in zip(records, shapely.to_wkt(frame.geometry.values, rounding_precision=7)):
         record["geometry"] = geometry
@@ -292,7 +291,6 @@ def _feature_dicts(frame: gpd.GeoDataFrame) -> list[dict]:
 
 
 def _concat(current: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
-    new = new.drop(columns=["_row"], errors="ignore")
     if len(current) == 0:
         return new
     return pd.concat([current, new], ignore_index=True)
