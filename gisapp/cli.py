@@ -188,8 +188,7 @@ def _run_demo(args) -> int:
         project.meta.update({"demo_seed": str(args.seed), "demo_scale": args.scale})
         for table, frame in demo.tables().items():
             project.set_table(table, frame)
-        for chunk in demo.iter_fixes(progress=bar):
-            project.add_fixes(chunk)
+        _add_fixes_in_batches(project, demo.iter_fixes(progress=bar))
         project.save()
     finally:
         bar.close()
@@ -198,6 +197,20 @@ def _run_demo(args) -> int:
     summary = project.summary()
     print(f"wrote {path}: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
     return EXIT_OK
+
+
+def _add_fixes_in_batches(project, chunks, batch_fixes: int = 4_000_000) -> None:
+    """A few large partition files read faster than one small file per inspector."""
+    from gisapp.fixes import Fixes
+    pending, size = [], 0
+    for chunk in chunks:
+        pending.append(chunk)
+        size += len(chunk)
+        if size >= batch_fixes:
+            project.add_fixes(Fixes.concat(pending))
+            pending, size = [], 0
+    if pending:
+        project.add_fixes(Fixes.concat(pending))
 
 
 def _clear_previous_demo(path: Path) -> None:
