@@ -1,0 +1,1 @@
+"""The desktop user interface (QtWidgets): application, main window, map canvas, docks."""
