@@ -27,6 +27,9 @@ from gisapp.project import Project
 
 KINDS = ("grids", "sources", "inspectors", "assignments", "tracks")
 _SAMPLE = 20_000  # enough fixes to tell a 500 m datum shift from noise
+# A datum is suggested only when the converted data fit this well: patrols and trips also run
+# outside the district, and a shift can move some of them in by chance (GeoLife in Haidian).
+_FIT_FLOOR = {"tracks": 0.95, "sources": 0.95, "grids": 0.9}
 
 
 @dataclass
@@ -143,6 +146,13 @@ def _guess_datum(kind, data, project: Project) -> str | None:
     """Compare the data with the project's grids as-is and as if GCJ-02 or BD-09."""
     if len(project.grids) == 0 or len(data) == 0:
         return None
+    floor = _FIT_FLOOR[kind]
+
+    def plausible(score):
+        def fit(x, y):
+            value = score(x, y)
+            return value if value >= floor else 0.0
+        return fit
     district = shapely.union_all(project.grids.geometry.values)
     if kind == "tracks":
         take = np.linspace(0, len(data) - 1, min(len(data), _SAMPLE)).astype(np.int64)
@@ -151,13 +161,13 @@ def _guess_datum(kind, data, project: Project) -> str | None:
 
         def share_inside(x, y):
             return float(np.mean(shapely.contains_xy(district, x, y)))
-        return crs_mod.detect_offset(lon, lat, share_inside)
+        return crs_mod.detect_offset(lon, lat, plausible(share_inside))
     geoms = np.asarray(data.geometry.values, dtype=object)
     coords = shapely.get_coordinates(geoms)
     if kind == "sources":
         shapely.prepare(district)
-        return crs_mod.detect_offset(coords[:, 0], coords[:, 1], lambda x, y: float(
-            np.mean(shapely.contains_xy(district, x, y))))
+        return crs_mod.detect_offset(coords[:, 0], coords[:, 1], plausible(lambda x, y: float(
+            np.mean(shapely.contains_xy(district, x, y)))))
 
     def iou(x, y):
         moved = shapely.union_all(shapely.set_coordinates(geoms.copy(), np.c_[x, y]))
@@ -166,11 +176,16 @@ def _guess_datum(kind, data, project: Project) -> str | None:
     # grids only compare where they overlap the project at all (a new district is not offset)
     if not shapely.intersects(shapely.union_all(geoms), district):
         return None
-    return crs_mod.detect_offset(coords[:, 0], coords[:, 1], iou)
+    return crs_mod.detect_offset(coords[:, 0], coords[:, 1], plausible(iou))
 
 
 # ---- merges: pure, return new tables ---------------------------------------------------------
 def _merge_grids(project: Project, grids: gpd.GeoDataFrame, report: ImportReport):
+    top = (grids["level"] == 1).to_numpy() & grids["parent_code"].notna().to_numpy()
+    if top.any():  # a district's parent (the city) is outside the grid hierarchy
+        grids = grids.copy()
+        grids.loc[top, "parent_code"] = pd.NA
+        report.notes.append(f"ignored the parent code of {int(top.sum())} level-1 grids")
     existing = set(project.grids["grid_code"].dropna().astype(str))
     codes = grids["grid_code"].astype(str)
     clash = codes.isin(existing).to_numpy()

@@ -339,10 +339,20 @@ def _with_level(defaults: Mapping | None, default_level: int | None) -> dict:
     return defaults
 
 
+_LEVEL_WORDS = {
+    "district": "1", "county": "1", "区": "1", "县": "1",
+    "street": "2", "town": "2", "township": "2", "街道": "2", "镇": "2", "乡": "2",
+    "community": "3", "village": "3", "社区": "3", "村": "3",
+    "enterprise": "4", "企业": "4",
+}
+
+
 def _levels(checks: RowChecks, text: pd.Series) -> pd.Series:
-    """Levels 1-4 (also 一级, 2级, 2.0); <NA> where missing or wrong, those rows rejected."""
-    words = text.str.replace(r"级(网格)?$", "", regex=True).replace(
-        {"一": "1", "二": "2", "三": "3", "四": "4"})
+    """Levels 1-4 (also 一级, 2级, 2.0, and the words DataV-style boundary files use:
+    district/county 区县, street/town 街道乡镇, community/village 社区村, enterprise 企业);
+    <NA> where missing or wrong, those rows rejected."""
+    words = text.str.strip().str.lower().str.replace(r"级(网格)?$", "", regex=True).replace(
+        {"一": "1", "二": "2", "三": "3", "四": "4", **_LEVEL_WORDS})
     number = pd.to_numeric(words, errors="coerce")
     ok = number.isin(list(schema.GRID_LEVELS)).fillna(False)
     checks.add(text.isna(), "missing level")

@@ -315,7 +315,7 @@ def test_duplicate_codes_reject_both_rows_naming_them(tmp_path):
 def test_level_outside_1_to_4_and_missing_code(tmp_path):
     path = write_geojson(tmp_path / "lvl.geojson", [
         (grid_props("A", level=5), square(113.60, 34.70)),
-        (grid_props("B", level="街道"), square(113.61, 34.70)),
+        (grid_props("B", level="市"), square(113.61, 34.70)),
         (grid_props(None, level=2), square(113.62, 34.70)),
         (grid_props("D", level=4), square(113.63, 34.70)),
     ])
@@ -323,7 +323,7 @@ def test_level_outside_1_to_4_and_missing_code(tmp_path):
     assert grids["grid_code"].tolist() == ["D"] and grids["kind"].tolist() == ["enterprise"]
     assert problems(report) == {
         1: "level '5' is not 1, 2, 3 or 4 (district, street, community, enterprise)",
-        2: "level '街道' is not 1, 2, 3 or 4 (district, street, community, enterprise)",
+        2: "level '市' is not 1, 2, 3 or 4 (district, street, community, enterprise)",
         3: "missing grid_code"}
 
 
