@@ -314,7 +314,7 @@ def _plan_day(date, todo, home, source_xy, walk, avoid, speed, lunch_recording, 
     n_req = len(todo)
     xy = source_xy[todo].reshape(-1, 2) + _offsets(n_req, rng)
     src = todo.copy()
-    dwell = rng.uniform(120, 600, n_req)
+    dwell = rng.uniform(300, 1200, n_req)  # an inspection: look round, talk, fill the form
     last = xy[-1] if n_req else home
     for _ in range(50):  # extend the walk until it runs past the day's end
         steps = walk.steps(last, 300, rng)
@@ -323,8 +323,11 @@ def _plan_day(date, todo, home, source_xy, walk, avoid, speed, lunch_recording, 
         src = np.concatenate([src, walk.source[steps]])
         # on the walk one source in five passed gets a second look; the rest a glance
         second_look = is_src & (rng.random(300) < 0.2)
-        dwell = np.concatenate([dwell, np.where(second_look, rng.uniform(60, 300, 300),
-                                                rng.uniform(0, 20, 300))])
+        # and at a patrol point (a street corner, a river bank) four in ten times a pause
+        pause = ~is_src & (rng.random(300) < 0.4)
+        dwell = np.concatenate([dwell, np.select(
+            [second_look, pause], [rng.uniform(120, 600, 300), rng.uniform(180, 900, 300)],
+            rng.uniform(0, 45, 300))])
         last = xy[-1]
         arrive, depart, lunch = _timetable(home, xy, dwell, leave, speed, morning_end,
                                            afternoon, rng)
