@@ -36,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     except ProjectError as error:
         print(f"gisapp: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # `gisapp coverage ... | head`
+        return EXIT_OK
     except (Cancelled, KeyboardInterrupt):
         print("gisapp: cancelled; nothing was changed", file=sys.stderr)
         return EXIT_FAILED
@@ -72,6 +74,8 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--month", default="2026-10", help="YYYY-MM of the tracks")
     demo.set_defaults(run=_run_demo)
 
+    _add_coverage_commands(commands)
+
     info = commands.add_parser("info", help="print what a project holds")
     info.add_argument("project")
     info.set_defaults(run=_run_info)
@@ -79,6 +83,61 @@ def _parser() -> argparse.ArgumentParser:
     opener = commands.add_parser("open", help="open a project in the window")
     opener.add_argument("project", nargs="?")
     return parser
+
+
+def _add_coverage_commands(commands) -> None:
+    coverage = commands.add_parser("coverage", help="patrol coverage per inspector and grid")
+    coverage.add_argument("project")
+    _add_period_options(coverage, quarter=False)
+    coverage.add_argument("--inspector", action="append", metavar="ID",
+                          help="only this inspector (repeatable)")
+    coverage.add_argument("--grid", action="append", metavar="CODE",
+                          help="only the inspectors of this grid (repeatable)")
+    coverage.add_argument("--out", metavar="DIR", help="write inspector_summary.csv, "
+                          "grid_summary.csv, visits.csv, flags.csv (and missed, daily)")
+    coverage.set_defaults(run=_run_coverage)
+
+    score = commands.add_parser("score", help="monthly scores, quarterly ranking, annual review")
+    score.add_argument("project")
+    _add_period_options(score, quarter=True)
+    score.add_argument("--rules", help="rule set: ziyang_2020, jizhou_2018 or a TOML file "
+                       "(default: the project's)")
+    score.add_argument("--sheet", action="append", metavar="FILE",
+                       help="the bureau's filled sheet of a month (repeatable)")
+    score.add_argument("--template", metavar="FILE.xlsx",
+                       help="write the sheet template of --month to fill, and stop")
+    score.add_argument("--out", metavar="DIR", help="write the score tables (XLSX and CSV)")
+    score.add_argument("--language", choices=("zh_CN", "en"), default="zh_CN")
+    score.set_defaults(run=_run_score)
+
+    bulletin = commands.add_parser("bulletin", help="the monthly bulletin (通报), XLSX and CSV")
+    bulletin.add_argument("project")
+    bulletin.add_argument("--month", required=True, metavar="YYYY-MM")
+    bulletin.add_argument("--rules", help="rule set (default: the project's)")
+    bulletin.add_argument("--sheet", metavar="FILE", help="the bureau's filled sheet")
+    bulletin.add_argument("--xlsx", metavar="FILE")
+    bulletin.add_argument("--csv", metavar="FILE")
+    bulletin.add_argument("--language", choices=("zh_CN", "en"), default="zh_CN")
+    bulletin.set_defaults(run=_run_bulletin)
+
+    config = commands.add_parser("config", help="show or set the project's definitions")
+    config.add_argument("project")
+    config.add_argument("--set", action="append", metavar="KEY=VALUE",
+                        help="e.g. visit_radius_m=60, cleaning.max_speed_mps=30, "
+                        "rule_set=jizhou_2018")
+    config.set_defaults(run=_run_config)
+
+
+def _add_period_options(parser, quarter: bool) -> None:
+    period = parser.add_mutually_exclusive_group(required=not quarter)
+    period.add_argument("--month", metavar="YYYY-MM")
+    if quarter:
+        period.add_argument("--quarter", metavar="YYYYQn")
+        period.add_argument("--year", type=int)
+    else:
+        period.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
+        parser.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD",
+                            help="last day included")
 
 
 def _add_import_options(parser, tracks: bool) -> None:
@@ -226,6 +285,203 @@ def _clear_previous_demo(path: Path) -> None:
         raise ProjectError(f"{path}: exists and is not a demo project; choose another --out")
     path.unlink()
     shutil.rmtree(path.with_name(path.stem + ".tracks"), ignore_errors=True)
+
+
+def _period(args):
+    import datetime as dt
+    from gisapp.scoring.periods import month_bounds
+    if args.month:
+        return month_bounds(args.month)
+    try:
+        start = dt.date.fromisoformat(args.date_from)
+        last = dt.date.fromisoformat(args.date_to) if args.date_to else start
+    except (TypeError, ValueError):
+        raise InputError(None, "give --month YYYY-MM, or --from YYYY-MM-DD [--to YYYY-MM-DD]")
+    if last < start:
+        raise InputError(None, f"--to {last} is before --from {start}")
+    return start, last + dt.timedelta(days=1)
+
+
+def _coverage(project, start, end, label, **selection):
+    from gisapp.coverage import compute_coverage
+    from gisapp.parameters import coverage_params
+    bar = _progress_bar(label)
+    try:
+        return compute_coverage(project, start, end, coverage_params(project.meta),
+                                progress=bar, **selection)
+    finally:
+        bar.close()
+
+
+def _run_coverage(args) -> int:
+    import pandas as pd
+    from gisapp.project import Project
+    project = Project.open(args.project)
+    start, end = _period(args)
+    result = _coverage(project, start, end, "coverage", inspectors=args.inspector,
+                       grid_codes=args.grid)
+    shown = result.inspectors[["inspector_id", "name", "distance_km", "patrol_hours",
+                               "active_days", "sources_required", "sources_visited",
+                               "full_sweep", "swept_share", "flags"]].copy()
+    shown["swept_share"] = (shown["swept_share"] * 100).round(1)
+    shown[["distance_km", "patrol_hours"]] = shown[["distance_km", "patrol_hours"]].round(1)
+    with pd.option_context("display.max_rows", None, "display.width", 160):
+        print(shown.rename(columns={"swept_share": "swept_%"}).to_string(index=False))
+    swept = int(result.inspectors["full_sweep"].fillna(False).astype(bool).sum())
+    print(f"{start} – {end}: {len(result.inspectors)} inspectors, {swept} full sweeps, "
+          f"{len(result.missed)} missed sources, {len(result.flags)} flags")
+    for note in result.notes:
+        print(f"  note: {note}")
+    if args.out:
+        _write_coverage_tables(Path(args.out), result)
+        print(f"wrote the coverage tables to {args.out}")
+    return EXIT_OK
+
+
+def _write_coverage_tables(out: Path, result) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    tables = {"inspector_summary": result.inspectors, "grid_summary": result.grids,
+              "visits": result.visits[["inspector_id", "source_id", "first_visit",
+                                       "last_visit", "dwell_s"]],
+              "flags": result.flags, "missed": result.missed, "daily": result.daily}
+    for name, table in tables.items():
+        target = out / f"{name}.csv"
+        temporary = target.with_name(f".{target.name}.tmp")
+        table.to_csv(temporary, index=False, encoding="utf-8")
+        temporary.replace(target)
+
+
+def _scored_months(project, months, rules, sheets, language):
+    """score_month of each month with fixes; months without any fix are skipped, said so."""
+    import pandas as pd
+    from gisapp.scoring import read_sheet, score_month
+    from gisapp.scoring.new_sources import new_sources_missed
+    from gisapp.scoring.periods import month_bounds
+    by_month = {}
+    for path in sheets or []:
+        sheet = read_sheet(path, rules)
+        stated = sheet["month"].dropna().unique()
+        if len(stated) > 1:
+            raise InputError(path, f"one sheet per month; this one has {', '.join(stated)}")
+        month = stated[0] if len(stated) else (months[0] if len(months) == 1 else None)
+        if month is None:
+            raise InputError(path, "the sheet names no month; fill its month column")
+        by_month[month] = sheet
+    scored = []
+    months_with_fixes = {p.month for p in project.partitions}
+    for month in months:
+        if month not in months_with_fixes:
+            print(f"  note: {month} has no patrol tracks in the project; not scored",
+                  file=sys.stderr)
+            continue
+        start, end = month_bounds(month)
+        result = _coverage(project, start, end, f"coverage {month}")
+        new_missed = new_sources_missed(project.history, result.missed, start, end)
+        scored.append(score_month(result.inspectors, by_month.get(month), rules, month,
+                                  result.flags, new_missed, language=language))
+    if not scored:
+        raise InputError(project.path, "no month of the period has patrol tracks")
+    return pd.concat(scored, ignore_index=True)
+
+
+def _run_score(args) -> int:
+    import pandas as pd
+    from gisapp.parameters import rule_set_name
+    from gisapp.project import Project
+    from gisapp.reports import (annual_table, monthly_scores_table, quarter_table,
+                                write_table_xlsx)
+    from gisapp.scoring import annual, load_rule_set, rank_quarter, write_template
+    from gisapp.scoring.periods import quarter_months
+    project = Project.open(args.project)
+    rules = load_rule_set(args.rules or rule_set_name(project.meta))
+    if args.template:
+        if not args.month:
+            raise InputError(None, "--template needs --month")
+        write_template(args.template, project.inspectors, args.month, rules, args.language)
+        print(f"wrote the sheet template {args.template}")
+        return EXIT_OK
+    if args.month:
+        months = [args.month]
+    elif args.quarter:
+        months = quarter_months(args.quarter)
+    else:
+        months = [f"{args.year}-{m:02d}" for m in range(1, 13)]
+    monthly = _scored_months(project, months, rules, args.sheet, args.language)
+    tables = {"monthly_scores": monthly_scores_table(monthly, rules, args.language)}
+    if args.quarter:
+        quarterly = rank_quarter(monthly, rules, args.quarter, language=args.language)
+        tables["quarterly_ranking"] = quarter_table(quarterly, args.language)
+    if args.year:
+        quarters = []
+        for q in range(1, 5):
+            months_q = set(quarter_months(f"{args.year}Q{q}"))
+            part = monthly[monthly["month"].isin(months_q)]
+            if len(part):
+                quarters.append(rank_quarter(part, rules, f"{args.year}Q{q}",
+                                             language=args.language))
+        quarterly = pd.concat(quarters, ignore_index=True)
+        tables["quarterly_ranking"] = quarter_table(quarterly, args.language)
+        tables["annual_review"] = annual_table(annual(quarterly, rules, args.year,
+                                                      language=args.language), args.language)
+    final = list(tables.values())[-1]
+    with pd.option_context("display.max_rows", None, "display.width", 200,
+                           "display.max_colwidth", 40):
+        print(final.to_string(index=False))
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        for name, table in tables.items():
+            write_table_xlsx(out / f"{name}.xlsx", table, sheet_name=name[:31],
+                             grade_colours=rules.grade_colours())
+            table.to_csv(out / f"{name}.csv", index=False, encoding="utf-8-sig")
+        print(f"wrote {', '.join(tables)} to {out}")
+    return EXIT_OK
+
+
+def _run_bulletin(args) -> int:
+    from gisapp.parameters import rule_set_name
+    from gisapp.project import Project
+    from gisapp.reports import (bulletin_title, monthly_bulletin, write_bulletin_csv,
+                                write_bulletin_xlsx)
+    from gisapp.scoring import load_rule_set
+    project = Project.open(args.project)
+    rules = load_rule_set(args.rules or rule_set_name(project.meta))
+    from gisapp.scoring.periods import month_bounds
+    from gisapp.scoring.new_sources import new_sources_missed
+    from gisapp.scoring import read_sheet, score_month
+    start, end = month_bounds(args.month)
+    result = _coverage(project, start, end, f"coverage {args.month}")
+    sheet = read_sheet(args.sheet, rules) if args.sheet else None
+    scores = score_month(result.inspectors, sheet, rules, args.month, result.flags,
+                         new_sources_missed(project.history, result.missed, start, end),
+                         language=args.language)
+    table = monthly_bulletin(result.inspectors, scores, language=args.language)
+    title = bulletin_title(args.month, language=args.language)
+    if args.xlsx:
+        write_bulletin_xlsx(args.xlsx, table, title, grade_colours=rules.grade_colours())
+    if args.csv:
+        write_bulletin_csv(args.csv, table)
+    print(title)
+    print(table.head(20).to_string(index=False, max_colwidth=30))
+    written = [p for p in (args.xlsx, args.csv) if p]
+    if written:
+        print(f"wrote {', '.join(written)}")
+    return EXIT_OK
+
+
+def _run_config(args) -> int:
+    from gisapp.parameters import describe, set_parameter
+    from gisapp.project import Project
+    project = Project.open(args.project)
+    if args.set:
+        for assignment in args.set:
+            key, value = set_parameter(project.meta, assignment)
+            print(f"set {key} = {value}")
+        project.save()
+    for key, value, default in describe(project.meta):
+        mark = "" if value == default else f"   (default {default})"
+        print(f"{key:<40} {value}{mark}")
+    return EXIT_OK
 
 
 def _run_info(args) -> int:
