@@ -7,6 +7,7 @@ from typing import Callable
 
 from PySide6.QtGui import QPainter
 
+from gisapp.layers.legend import LegendEntry
 from gisapp.layers.view import Extent, MapView
 
 
@@ -27,10 +28,22 @@ class Label:
 
 class MapLayer:
     """Base of all layers. Subclasses project their data once (in ``__init__``) and draw it in
-    ``paint``; setting ``visible`` or ``opacity`` calls every listener with the layer."""
+    ``paint``; setting ``visible`` or ``opacity`` calls every listener with the layer.
 
-    def __init__(self, name: str):
+    ``key`` names the layer in saved styles (``name`` is translated, so it cannot).
+    ``revision`` grows with every ``changed()``, so a renderer may reuse an image of the layer
+    while the revision and the view are the same: a subclass calls ``changed()`` whenever what
+    ``paint`` draws changes.
+    A layer with ``cache_separately`` is kept in an image of its own because it changes on its
+    own (tiles arriving, a track replay) and the layers around it should not be redrawn then.
+    """
+
+    cache_separately = False
+
+    def __init__(self, name: str, key: str | None = None):
         self._name = name
+        self.key = key or name
+        self.revision = 0
         self._visible = True
         self._opacity = 1.0
         self._listeners: list[Callable[[MapLayer], None]] = []
@@ -39,6 +52,11 @@ class MapLayer:
     @property
     def name(self) -> str:
         return self._name
+
+    def rename(self, name: str) -> None:
+        if name != self._name:
+            self._name = name
+            self.changed()
 
     @property
     def visible(self) -> bool:
@@ -71,9 +89,23 @@ class MapLayer:
             self._listeners.remove(callback)
 
     def changed(self) -> None:
-        """Tell the listeners that what this layer draws has changed."""
+        """Tell the listeners that what this layer draws (or its name) has changed."""
+        self.revision += 1
         for callback in list(self._listeners):
             callback(self)
+
+    # ---- styles saved in the project ---------------------------------------------------------
+    def style_state(self) -> dict:
+        """The user's choices for this layer as JSON-able data (see ``apply_style_state``)."""
+        return {"visible": self.visible, "opacity": round(self.opacity, 3)}
+
+    def apply_style_state(self, state: dict) -> None:
+        """Take back choices from ``style_state``; unknown or malformed entries are ignored,
+        so a project saved by another version still opens."""
+        if isinstance(state.get("visible"), bool):
+            self.visible = state["visible"]
+        if isinstance(state.get("opacity"), (int, float)):
+            self.opacity = state["opacity"]
 
     # ---- drawing ---------------------------------------------------------------------------
     def extent(self) -> Extent | None:
@@ -84,6 +116,14 @@ class MapLayer:
         """Draw onto ``painter``, whose coordinates are ``view``'s pixels."""
         raise NotImplementedError
 
+    def paint_overlay(self, painter: QPainter, view: MapView) -> None:
+        """Draw what must stay above every layer (a replay's current positions), after all
+        layers have painted and before the labels; nothing unless a subclass has such marks."""
+
     def labels(self, view: MapView) -> list[Label]:
         """The texts to show in ``view``; none unless a subclass has names to show."""
+        return []
+
+    def legend(self) -> list[LegendEntry]:
+        """What the layer's symbols mean: its own symbol first, then one entry per class."""
         return []

@@ -9,6 +9,7 @@ from PySide6.QtGui import QBrush, QColor, QPainter, QPen
 from PySide6.QtCore import Qt
 
 from gisapp.layers.base import Label, MapLayer
+from gisapp.layers.legend import LegendEntry, Symbol
 from gisapp.layers.paths import path_from_arrays, polygon_rings
 from gisapp.layers.render import map_transform
 from gisapp.layers.styles import GRID_STYLES, GridStyle
@@ -23,8 +24,8 @@ class GridLayer(MapLayer):
     """
 
     def __init__(self, grids: gpd.GeoDataFrame, level: int, name: str,
-                 style: GridStyle | None = None):
-        super().__init__(name)
+                 style: GridStyle | None = None, key: str | None = None):
+        super().__init__(name, key or f"grids:{level}")
         self.level = level
         self.style = style or GRID_STYLES[level]
         frame = grids[grids["level"] == level]
@@ -34,12 +35,57 @@ class GridLayer(MapLayer):
         self._path, self._extent = _projected_path(geometries)
         self._names = frame["name"].fillna("").astype(str).to_numpy()[present]
         self._label_x, self._label_y, self._width = _label_anchors(geometries)
+        self._labels_shown = True
 
     def __len__(self) -> int:
         return len(self._names)
 
     def extent(self) -> Extent | None:
         return self._extent
+
+    # ---- styles ----------------------------------------------------------------------------
+    def style_state(self) -> dict:
+        return {**super().style_state(), "line_color": self.style.line_color,
+                "line_width": self.style.line_width, "labels": self.labels_shown}
+
+    def apply_style_state(self, state: dict) -> None:
+        super().apply_style_state(state)
+        changes = {}
+        color = state.get("line_color")
+        if isinstance(color, str) and QColor.isValidColorName(color):
+            changes["line_color"] = QColor(color).name()
+        width = state.get("line_width")
+        if isinstance(width, (int, float)) and 0.5 <= width <= 10:
+            changes["line_width"] = float(width)
+        self.set_style(**changes)
+        if isinstance(state.get("labels"), bool):
+            self.labels_shown = state["labels"]
+
+    def set_style(self, **changes) -> None:
+        """Change fields of the GridStyle (line_color, line_width ...) and redraw."""
+        style = GridStyle(**{**self.style.__dict__, **changes})
+        if style != self.style:
+            self.style = style
+            self.changed()
+
+    @property
+    def labels_shown(self) -> bool:
+        return self._labels_shown
+
+    @labels_shown.setter
+    def labels_shown(self, value: bool) -> None:
+        if bool(value) != self._labels_shown:
+            self._labels_shown = bool(value)
+            self.changed()
+
+    def legend(self) -> list[LegendEntry]:
+        style = self.style
+        if style.fill_color:
+            symbol = Symbol("fill", style.line_color, style.line_width, style.fill_color,
+                            style.fill_opacity)
+        else:
+            symbol = Symbol("line", style.line_color, style.line_width)
+        return [LegendEntry(self.name, symbol)]
 
     def paint(self, painter: QPainter, view: MapView) -> None:
         if self._path.isEmpty():
@@ -60,7 +106,7 @@ class GridLayer(MapLayer):
     def labels(self, view: MapView) -> list[Label]:
         """Names of the grids wide enough on screen to hold them, anchored inside each grid."""
         style = self.style
-        if not style.label_pixel_size or not len(self._names):
+        if not style.label_pixel_size or not len(self._names) or not self._labels_shown:
             return []
         px, py = view.to_pixel(self._label_x, self._label_y)
         width = self._width / view.scale

@@ -1,4 +1,5 @@
-"""render_map: draw layers, bottom first, then their labels, onto a painter, a QImage or a PDF."""
+"""render_map: draw layers, bottom first, then their labels, onto a painter, a QImage or a PDF;
+MapRenderer: the same for a screen, reusing images of layers that have not changed."""
 
 from __future__ import annotations
 
@@ -22,11 +23,14 @@ def map_transform(view: MapView) -> QTransform:
 
 
 def render_map(layers: Iterable[MapLayer], view: MapView, target: QPainter | QPaintDevice,
-               background: str | None = BACKGROUND) -> None:
+               background: str | None = BACKGROUND, labels: bool = True,
+               opacities: bool = True) -> None:
     """Draw the visible ``layers`` (first = bottom) as ``view`` sees them onto ``target``.
 
     A QPaintDevice (QImage, QPdfWriter) gets its own painter; a QPainter is used as it is,
-    with its state restored afterwards.
+    with its state restored afterwards. ``opacities=False`` draws every layer opaque (the
+    caller fades the result as a whole); ``labels=False`` leaves out the labels and the
+    layers' overlays (the caller draws them over everything it composes).
     """
     layers = [layer for layer in layers if layer.visible and layer.opacity > 0]
     painter = target if isinstance(target, QPainter) else QPainter(target)
@@ -39,10 +43,14 @@ def render_map(layers: Iterable[MapLayer], view: MapView, target: QPainter | QPa
         painter.setClipRect(QRectF(0, 0, view.width, view.height))
         for layer in layers:
             painter.save()
-            painter.setOpacity(layer.opacity)
+            if opacities:
+                painter.setOpacity(layer.opacity)
             layer.paint(painter, view)
             painter.restore()
-        _draw_labels(painter, view, [label for layer in layers for label in layer.labels(view)])
+        if labels:  # without labels (MapRenderer's runs) the caller adds overlays too
+            _paint_overlays(painter, view, layers, opacities)
+            _draw_labels(painter, view,
+                         [label for layer in layers for label in layer.labels(view)])
     finally:
         painter.restore()
         if painter is not target:
@@ -52,16 +60,140 @@ def render_map(layers: Iterable[MapLayer], view: MapView, target: QPainter | QPa
 def render_image(layers: Iterable[MapLayer], view: MapView, device_pixel_ratio: float = 1.0,
                  background: str | None = BACKGROUND) -> QImage:
     """A new image of ``view`` (its size in logical pixels times ``device_pixel_ratio``)."""
-    image = QImage(round(view.width * device_pixel_ratio), round(view.height * device_pixel_ratio),
-                   QImage.Format.Format_ARGB32_Premultiplied)
-    image.setDevicePixelRatio(device_pixel_ratio)
-    image.fill(Qt.GlobalColor.transparent)
+    image = _new_image(view, device_pixel_ratio)
     render_map(layers, view, image, background)
     return image
 
 
-def _draw_labels(painter: QPainter, view: MapView, labels: list[Label]) -> None:
-    """Greedy placement, as map labelling engines begin: highest priority first, no overlaps."""
+class MapRenderer:
+    """Renders layers into one image for a screen, and draws frames of it while the view moves.
+
+    The layers are cut into runs: a layer that changes on its own (``cache_separately``:
+    tiles arriving, a track replay) is a run by itself, the layers between such layers form
+    one run. Each run is kept as an image with the view and the revisions it shows, so a new
+    tile redraws only the basemap's image, and switching or fading a layer that has its own
+    image only composes the images again. Labels of all layers are placed last, over all.
+
+    ``frame`` draws the last image for another view (shifted while dragging, scaled while
+    zooming) until the caller asks for a new ``render``: the canvas and benchmarks/render.py
+    both draw through this class, so the benchmark measures what the screen does.
+    """
+
+    def __init__(self, background: str | None = BACKGROUND):
+        self.background = background
+        self.image: QImage | None = None  # the last render
+        self.image_view: MapView | None = None
+        self._runs: dict[tuple, QImage] = {}
+        self._sprites = LabelSprites()
+
+    def render(self, layers: Iterable[MapLayer], view: MapView,
+               device_pixel_ratio: float = 1.0) -> QImage:
+        """The image of ``view`` (reusing unchanged runs) and keep it for ``frame``."""
+        layers = [layer for layer in layers if layer.visible and layer.opacity > 0]
+        runs = _runs(layers)
+        kept: dict[tuple, QImage] = {}
+        image = _new_image(view, device_pixel_ratio)
+        painter = QPainter(image)
+        try:
+            if self.background:
+                painter.fillRect(QRectF(0, 0, view.width, view.height), QColor(self.background))
+            for run in runs:
+                alone = len(run) == 1 and run[0].cache_separately
+                # a shared image bakes its layers' opacities in; an own image is faded here
+                key = (view, device_pixel_ratio,
+                       tuple((layer, layer.revision, None if alone else layer.opacity)
+                             for layer in run))
+                run_image = self._runs.get(key)
+                if run_image is None:
+                    run_image = _new_image(view, device_pixel_ratio)
+                    render_map(run, view, run_image, background=None, labels=False,
+                               opacities=not alone)
+                kept[key] = run_image
+                painter.setOpacity(run[0].opacity if alone else 1.0)
+                painter.drawImage(QPointF(0, 0), run_image)
+            painter.setOpacity(1.0)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+            _paint_overlays(painter, view, layers)
+            if self._sprites.device_pixel_ratio != device_pixel_ratio:
+                self._sprites = LabelSprites(device_pixel_ratio)
+            _draw_labels(painter, view, [label for layer in layers
+                                         for label in layer.labels(view)], self._sprites)
+        finally:
+            painter.end()
+        self._runs = kept  # images of runs no longer shown are dropped
+        self.image, self.image_view = image, view
+        return image
+
+    def frame(self, painter: QPainter, view: MapView, offset: QPointF | None = None) -> bool:
+        """Draw the last rendered image as ``view`` would show it, moved by ``offset`` pixels;
+        parts it does not cover get the background. Returns False when nothing was rendered."""
+        if self.image is None or self.image_view is None:
+            return False
+        shown = self.image_view
+        dx, dy = (offset.x(), offset.y()) if offset is not None else (0.0, 0.0)
+        if shown == view:
+            target = QRectF(dx, dy, view.width, view.height)
+        else:  # where the rendered extent falls in this view
+            xmin, ymin, xmax, ymax = shown.extent
+            left, top = view.to_pixel(xmin, ymax)
+            right, bottom = view.to_pixel(xmax, ymin)
+            target = QRectF(left + dx, top + dy, right - left, bottom - top)
+        whole = QRectF(0, 0, view.width, view.height)
+        if self.background and not target.contains(whole):
+            painter.fillRect(whole, QColor(self.background))
+        if target.size() == QRectF(0, 0, shown.width, shown.height).size():
+            painter.drawImage(target.topLeft(), self.image)
+        else:
+            painter.save()
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawImage(target, self.image)
+            painter.restore()
+        return True
+
+    def clear(self) -> None:
+        """Forget every image (the next render draws all layers)."""
+        self.image = self.image_view = None
+        self._runs.clear()
+
+
+def _paint_overlays(painter: QPainter, view: MapView, layers: list[MapLayer],
+                    opacities: bool = True) -> None:
+    """Each layer's marks that go above all layers (see MapLayer.paint_overlay)."""
+    for layer in layers:
+        painter.save()
+        if opacities:
+            painter.setOpacity(layer.opacity)
+        layer.paint_overlay(painter, view)
+        painter.restore()
+
+
+def _runs(layers: list[MapLayer]) -> list[list[MapLayer]]:
+    """Consecutive layers grouped; a ``cache_separately`` layer is a group of its own."""
+    runs: list[list[MapLayer]] = []
+    for layer in layers:
+        if layer.cache_separately or not runs or runs[-1][-1].cache_separately:
+            runs.append([layer])
+        else:
+            runs[-1].append(layer)
+    return runs
+
+
+def _new_image(view: MapView, device_pixel_ratio: float) -> QImage:
+    image = QImage(round(view.width * device_pixel_ratio), round(view.height * device_pixel_ratio),
+                   QImage.Format.Format_ARGB32_Premultiplied)
+    image.setDevicePixelRatio(device_pixel_ratio)
+    image.fill(Qt.GlobalColor.transparent)
+    return image
+
+
+def _draw_labels(painter: QPainter, view: MapView, labels: list[Label],
+                 sprites: "LabelSprites | None" = None) -> None:
+    """Greedy placement, as map labelling engines begin: highest priority first, no overlaps.
+
+    With ``sprites`` each label is drawn as a cached image of its text and halo (a screen
+    render: stroking glyph outlines for the halo costs ~1 ms a label); without, as paths
+    (a PDF keeps vector text)."""
     placed: list[QRectF] = []
     bounds = QRectF(0, 0, view.width, view.height)
     fonts: dict[tuple[int, bool], tuple[QFont, QFontMetricsF]] = {}
@@ -81,9 +213,54 @@ def _draw_labels(painter: QPainter, view: MapView, labels: list[Label]) -> None:
         if not bounds.contains(rect) or any(rect.intersects(other) for other in placed):
             continue
         placed.append(rect)
+        left, top = label.x - width / 2, label.y - metrics.height() / 2
+        if sprites is not None:
+            sprite = sprites.get(label, font, metrics, width)
+            painter.drawImage(QPointF(round(left) - _HALO_MARGIN, round(top) - _HALO_MARGIN),
+                              sprite)
+            continue
         path = QPainterPath()
-        path.addText(QPointF(label.x - width / 2, label.y - metrics.height() / 2
-                             + metrics.ascent()), font, label.text)
-        painter.strokePath(path, QPen(_LABEL_HALO, 3.0, Qt.PenStyle.SolidLine,
-                                      Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
-        painter.fillPath(path, QColor(label.color))
+        path.addText(QPointF(left, top + metrics.ascent()), font, label.text)
+        _paint_label_path(painter, path, label.color)
+
+
+_HALO_MARGIN = 3  # pixels around a label's text for its halo
+
+
+def _paint_label_path(painter: QPainter, path: QPainterPath, color: str) -> None:
+    painter.strokePath(path, QPen(_LABEL_HALO, 3.0, Qt.PenStyle.SolidLine,
+                                  Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
+    painter.fillPath(path, QColor(color))
+
+
+class LabelSprites:
+    """Images of label texts with their halos, made once per text, font, colour and pixel
+    ratio (as Qt caches glyphs); a map shows the same few hundred names again and again."""
+
+    def __init__(self, device_pixel_ratio: float = 1.0, capacity: int = 4000):
+        self.device_pixel_ratio = device_pixel_ratio
+        self.capacity = capacity
+        self._images: dict[tuple, QImage] = {}
+
+    def get(self, label: Label, font: QFont, metrics: QFontMetricsF, width: float) -> QImage:
+        key = (label.text, font.key(), label.color)
+        image = self._images.get(key)
+        if image is None:
+            if len(self._images) >= self.capacity:
+                self._images.clear()
+            ratio = self.device_pixel_ratio
+            size_w = width + 2 * _HALO_MARGIN + 1
+            size_h = metrics.height() + 2 * _HALO_MARGIN + 1
+            image = QImage(round(size_w * ratio), round(size_h * ratio),
+                           QImage.Format.Format_ARGB32_Premultiplied)
+            image.setDevicePixelRatio(ratio)
+            image.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(image)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            path = QPainterPath()
+            path.addText(QPointF(_HALO_MARGIN, _HALO_MARGIN + metrics.ascent()), font,
+                         label.text)
+            _paint_label_path(painter, path, label.color)
+            painter.end()
+            self._images[key] = image
+        return image

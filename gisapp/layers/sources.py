@@ -9,9 +9,12 @@ import shapely
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 
+from gisapp.i18n import _
 from gisapp.layers.base import MapLayer
+from gisapp.layers.legend import LegendEntry, Symbol
 from gisapp.layers.paths import polygon_from_arrays
-from gisapp.layers.styles import SOURCE_COLORS, UNKNOWN_SOURCE_COLOR, SourceStyle
+from gisapp.layers.styles import (SOURCE_CATEGORY_LABELS, SOURCE_COLORS, UNKNOWN_SOURCE_COLOR,
+                                  SourceStyle)
 from gisapp.layers.view import Extent, MapView, lonlat_to_map
 
 
@@ -19,8 +22,9 @@ class SourceLayer(MapLayer):
     """Sources (EPSG:4326 points) projected once; each paint draws one batch per category."""
 
     def __init__(self, sources: gpd.GeoDataFrame, name: str,
-                 colors: dict[str, str] | None = None, style: SourceStyle | None = None):
-        super().__init__(name)
+                 colors: dict[str, str] | None = None, style: SourceStyle | None = None,
+                 key: str = "sources"):
+        super().__init__(name, key)
         self.style = style or SourceStyle()
         colors = colors or SOURCE_COLORS
         geometries = np.asarray(sources.geometry.values, dtype=object)
@@ -31,6 +35,30 @@ class SourceLayer(MapLayer):
         self._palette = [*colors.values(), UNKNOWN_SOURCE_COLOR]
         codes = pd.Index(list(colors)).get_indexer(categories)  # -1: not a listed category
         self._color_index = np.where(codes < 0, len(colors), codes).astype(np.int32)
+        self._categories = list(colors)
+        self._present = np.unique(self._color_index)
+
+    def style_state(self) -> dict:
+        return {**super().style_state(), "radius": self.style.radius}
+
+    def apply_style_state(self, state: dict) -> None:
+        super().apply_style_state(state)
+        radius = state.get("radius")
+        if isinstance(radius, (int, float)) and 1 <= radius <= 20 and radius != self.style.radius:
+            self.style = SourceStyle(**{**self.style.__dict__, "radius": float(radius)})
+            self.changed()
+
+    def legend(self) -> list[LegendEntry]:
+        """The layer, then each category it has, in the palette's order."""
+        diameter = 2 * self.style.radius
+        entries = [LegendEntry(self.name, Symbol("dot", self._palette[0], diameter,
+                                                 halo=self.style.halo_color))]
+        for index in self._present:
+            label = (_(SOURCE_CATEGORY_LABELS.get(self._categories[index], "Other sources"))
+                     if index < len(self._categories) else _("Unknown category"))
+            entries.append(LegendEntry(label, Symbol("dot", self._palette[index], diameter,
+                                                     halo=self.style.halo_color), 1))
+        return entries
 
     def __len__(self) -> int:
         return len(self._x)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gisapp.i18n import N_
 from gisapp.schema import SOURCE_CATEGORIES
 
 
@@ -51,7 +52,20 @@ SOURCE_COLORS: dict[str, str] = {
     "other": "#9e9ac8",
 }
 UNKNOWN_SOURCE_COLOR = "#bdbdbd"  # a category the schema does not (yet) list
+# what the legend calls each category (English source strings; shown through _())
+SOURCE_CATEGORY_LABELS: dict[str, str] = {
+    "industrial": N_("Industrial enterprises"),
+    "construction_dust": N_("Construction-site dust"),
+    "catering_fumes": N_("Catering fumes"),
+    "livestock": N_("Livestock farms"),
+    "loose_coal": N_("Loose coal"),
+    "open_burning": N_("Open burning"),
+    "water_outfall": N_("Outfalls into rivers"),
+    "vehicle_repair": N_("Vehicle repair and spraying"),
+    "other": N_("Other sources"),
+}
 assert set(SOURCE_COLORS) == set(SOURCE_CATEGORIES), "one colour per source category"
+assert set(SOURCE_CATEGORY_LABELS) == set(SOURCE_CATEGORIES), "one label per source category"
 
 
 @dataclass(frozen=True)
@@ -60,6 +74,7 @@ class TrackStyle:
     # took 116 s to draw instead of 0.9 s
     line_width: float = 1.0
     max_gap_s: float = 600.0  # a longer silence breaks the line instead of joining across it
+    marker_radius: float = 5.0  # pixels: an inspector's position in a replay
     # inspectors take these in turn (ColorBrewer Dark2 + Set1 without the source reds)
     colors: tuple[str, ...] = ("#1b9e77", "#7570b3", "#d95f02", "#66a61e", "#a6761d",
                                "#377eb8", "#984ea3", "#e6ab02", "#4daf4a", "#f781bf")

@@ -14,7 +14,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from gisapp import __version__
 from gisapp.i18n import _, detect_language, set_language
 from gisapp.ui.main_window import MainWindow
-from gisapp.ui.settings import APPLICATION, ORGANISATION, RECENT_PROJECTS, open_settings
+from gisapp.ui.settings import (APPLICATION, ORGANISATION, RECENT_PROJECTS, interface_language,
+                                open_settings)
 
 # Fonts that hold Simplified Chinese, in order of preference (Linux, Windows, macOS).
 CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC",
@@ -27,7 +28,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     existing = QApplication.instance()
-    app = create_application(argv)
+    app = create_application(argv, open_settings())
     # a QApplication made here has taken its own options (-platform, -style) out of argv
     arguments = argv if existing else app.arguments()[1:]
     window = start(arguments, open_settings())
@@ -35,8 +36,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     return app.exec()
 
 
-def create_application(argv: Sequence[str] = ()) -> QApplication:
-    """The QApplication (made once) in the user's language, with a font that shows Chinese."""
+def create_application(argv: Sequence[str] = (),
+                       settings: QSettings | None = None) -> QApplication:
+    """The QApplication (made once) in the user's language, with a font that shows Chinese.
+
+    The language: GISAPP_LANG, else the one chosen in the settings dialog (``settings``),
+    else the system's."""
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "gisapp",
                                                    *argv])
     app.setOrganizationName(ORGANISATION)
@@ -44,7 +49,9 @@ def create_application(argv: Sequence[str] = ()) -> QApplication:
     app.setApplicationVersion(__version__)
     # the user's preferred UI language (LANGUAGE on Linux, the OS setting on Windows/macOS)
     system = QLocale.system()
-    language = detect_language((system.uiLanguages() or [system.name()])[0])
+    system_language = (system.uiLanguages() or [system.name()])[0]
+    language = (interface_language(settings, system_language) if settings is not None
+                else detect_language(system_language))
     set_language(language)
     if language == "zh_CN":
         install_qt_translator(app, "zh_CN")

@@ -1,0 +1,1 @@
+"""Map tools, one gesture each (pan, identify, select); see base.py."""
