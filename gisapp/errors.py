@@ -44,3 +44,7 @@ class ProjectError(GisappError):
 
 class Cancelled(GisappError):
     """Raised from a progress callback when the user pressed Cancel (or Ctrl+C)."""
+
+
+class GridEditError(GisappError):
+    """An edit refused before it changed anything; the message tells the user why."""
