@@ -120,6 +120,33 @@ def _add_coverage_commands(commands) -> None:
     bulletin.add_argument("--language", choices=("zh_CN", "en"), default="zh_CN")
     bulletin.set_defaults(run=_run_bulletin)
 
+    grids = commands.add_parser("grids", help="grid division tools")
+    grid_commands = grids.add_subparsers(dest="grids_command", metavar="ACTION", required=True)
+    check = grid_commands.add_parser("check", help="gaps, overlaps, codes, key sources; "
+                                     "exits 2 when the division is invalid")
+    check.add_argument("project")
+    check.set_defaults(run=_run_grids_check)
+    summary = grid_commands.add_parser("summary", help="the grid division summary table "
+                                       "(网格划分汇总表) as XLSX or CSV")
+    summary.add_argument("project")
+    summary.add_argument("--out", required=True, metavar="FILE.xlsx|FILE.csv")
+    summary.add_argument("--date", help="the division as it stood on this date")
+    summary.add_argument("--language", choices=("zh_CN", "en"), default="zh_CN")
+    summary.set_defaults(run=_run_grids_summary)
+
+    history = commands.add_parser("history", help="every edit of a grid")
+    history.add_argument("project")
+    history.add_argument("--grid", required=True, metavar="CODE")
+    history.set_defaults(run=_run_history)
+
+    who = commands.add_parser("who", help="who was responsible for a grid or a point on a date")
+    who.add_argument("project")
+    who.add_argument("--grid", metavar="CODE")
+    who.add_argument("--lon", type=float)
+    who.add_argument("--lat", type=float)
+    who.add_argument("--date", required=True, metavar="YYYY-MM-DD")
+    who.set_defaults(run=_run_who)
+
     config = commands.add_parser("config", help="show or set the project's definitions")
     config.add_argument("project")
     config.add_argument("--set", action="append", metavar="KEY=VALUE",
@@ -466,6 +493,69 @@ def _run_bulletin(args) -> int:
     written = [p for p in (args.xlsx, args.csv) if p]
     if written:
         print(f"wrote {', '.join(written)}")
+    return EXIT_OK
+
+
+def _run_grids_check(args) -> int:
+    from gisapp.project import Project
+    from gisapp.topology import check_division
+    project = Project.open(args.project)
+    report = check_division(project.grids, project.sources)
+    for line in report.messages():
+        print(line)
+    levels = project.grids["level"].value_counts().sort_index()
+    print(f"{len(project.grids)} grids (" + ", ".join(f"level {k}: {v}" for k, v in
+                                                      levels.items()) + "): " +
+          ("the division is valid" if report.ok else f"{len(report.problems)} problems"))
+    return EXIT_OK if report.ok else EXIT_BAD_INPUT
+
+
+def _run_grids_summary(args) -> int:
+    from gisapp.project import Project
+    from gisapp.reports.division import export_division
+    project = Project.open(args.project)
+    path = export_division(project, args.out, date=args.date, lang=args.language)
+    print(f"wrote {path}")
+    return EXIT_OK
+
+
+def _run_history(args) -> int:
+    import pandas as pd
+    from gisapp.history import grid_history
+    from gisapp.project import Project
+    project = Project.open(args.project)
+    if args.grid not in set(project.grids["grid_code"].astype(str)) and not (
+            project.history["feature_id"] == args.grid).any():
+        raise InputError(args.project, f"no grid {args.grid} in the project or its history")
+    rows = grid_history(project, args.grid, assignments=True)
+    if rows.empty:
+        print(f"grid {args.grid}: no recorded edits")
+        return EXIT_OK
+    with pd.option_context("display.max_rows", None, "display.width", 200,
+                           "display.max_colwidth", 60):
+        print(rows[["edit_id", "at", "user", "action", "table_name", "change",
+                    "fields"]].to_string(index=False))
+    return EXIT_OK
+
+
+def _run_who(args) -> int:
+    import pandas as pd
+    from gisapp.history import who_was_responsible
+    from gisapp.project import Project
+    if args.grid is None and (args.lon is None or args.lat is None):
+        raise InputError(None, "give --grid CODE, or --lon and --lat")
+    project = Project.open(args.project)
+    try:
+        rows = who_was_responsible(project, args.date, grid_code=args.grid, lon=args.lon,
+                                   lat=args.lat)
+    except ValueError as error:
+        raise InputError(args.project, str(error)) from None
+    if rows.empty:
+        print(f"no grid contains that place on {args.date}")
+        return EXIT_BAD_INPUT
+    with pd.option_context("display.max_rows", None, "display.width", 200):
+        print(rows[["level", "grid_code", "grid_name", "role", "inspector_id", "person_name",
+                    "valid_from", "valid_to"]].to_string(index=False))
     return EXIT_OK
 
 

@@ -447,6 +447,8 @@ def _single_polygon(geom) -> shapely.Polygon:
 def _polygonal(geom) -> BaseGeometry:
     if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
         raise GridEditError(_("A grid must be a polygon."))
+    if geom.geom_type == "MultiPolygon" and len(geom.geoms) == 1:
+        geom = geom.geoms[0]  # the project stores every grid as a MultiPolygon
     if not geom.is_valid:
         raise GridEditError(_("The grid's boundary crosses itself ({reason}); repair it "
                               "first.").format(reason=shapely.is_valid_reason(geom)))

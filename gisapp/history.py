@@ -242,7 +242,10 @@ def _table_on(project: Project, table_name: str, date: dt.date) -> pd.DataFrame:
     records = {str(k): r for k, r in zip(current[key].astype(str),
                                          current.to_dict(orient="records"))}
     rows = history_rows(project, table_name)
-    later = rows[rows["date"] > date]
+    # An import records when data entered the project, not when the division came into force:
+    # imported features count as always there, so asking about a date before the import
+    # answers from the imported division rather than from an empty one.
+    later = rows[(rows["date"] > date) & (rows["action"] != "import")]
     missing = []
     for row in reversed(list(later.itertuples(index=False))):
         if row.after is not None:

@@ -52,7 +52,9 @@ ORIGINAL = {D: 2.0, S1: 1.0, C1: 0.5, C2: 0.5, S2: 1.0, V: 0.6, P: 0.4, K: 0.04}
 
 
 @pytest.mark.parametrize("date, expected", [
-    ("2025-12-31", {}),                                          # before the import
+    # an import is when data entered the project, not when the division came into force:
+    # before it, the imported division is the best answer there is
+    ("2025-12-31", ORIGINAL),
     ("2026-01-01", ORIGINAL),                                    # the import's day
     ("2026-03-09", ORIGINAL),                                    # the day before the reshape
     ("2026-03-10", {**ORIGINAL, C1: 0.6, C2: 0.4}),              # end of the reshape's day
