@@ -11,6 +11,7 @@ import getpass
 import json
 import os
 import re
+import socket
 from dataclasses import asdict
 from pathlib import Path
 
@@ -147,6 +148,51 @@ class Project:
             _remove_if_stale(stale)
         step(progress, 2, 2, "saved")
 
+    # ---- edit lock -------------------------------------------------------------------------
+    @property
+    def lock_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".lock")
+
+    def lock_for_editing(self, user: str | None = None) -> dict | None:
+        """Take the edit lock; None when taken, else who holds it {user, host, pid, since}.
+
+        The lock is a small file beside the project, created atomically (O_EXCL), so two
+        windows or two planners on a shared drive cannot both edit. A lock left by a process
+        that died on this same machine is taken over; one from another machine is respected
+        until its holder releases it.
+        """
+        mine = {"user": user or _user(), "host": socket.gethostname(), "pid": os.getpid(),
+                "since": _now()}
+        for _attempt in range(2):
+            try:
+                descriptor = os.open(self.lock_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:
+                holder = self.lock_holder()
+                if holder is None or _is_stale(holder):
+                    self.lock_path.unlink(missing_ok=True)
+                    continue
+                if holder.get("host") == mine["host"] and holder.get("pid") == mine["pid"]:
+                    return None  # this process already holds it
+                return holder
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                json.dump(mine, handle, ensure_ascii=False)
+            return None
+        return self.lock_holder()
+
+    def lock_holder(self) -> dict | None:
+        try:
+            return json.loads(self.lock_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError):
+            return {"user": "?", "host": "?", "pid": 0, "since": "?"}
+
+    def release_lock(self) -> None:
+        holder = self.lock_holder()
+        if holder and holder.get("host") == socket.gethostname() \
+                and holder.get("pid") == os.getpid():
+            self.lock_path.unlink(missing_ok=True)
+
     # ---- tables ----------------------------------------------------------------------------
     @property
     def grids(self) -> gpd.GeoDataFrame:
@@ -266,6 +312,19 @@ def _user() -> str:
         return getpass.getuser()
     except Exception:  # no login name in some containers
         return "unknown"
+
+
+def _is_stale(holder: dict) -> bool:
+    """A lock of a process that no longer runs on this machine."""
+    if holder.get("host") != socket.gethostname():
+        return False
+    try:
+        os.kill(int(holder.get("pid", 0)), 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, ValueError, OverflowError):
+        return False
+    return False
 
 
 def _remove_if_stale(path: Path) -> None:

@@ -179,3 +179,24 @@ def test_killing_a_save_leaves_the_last_good_project(tmp_path):
     assert list(tmp_path.glob(".p.saving-*")), "kills should have left temporary files"
     Project.open(path).save()  # the next save sweeps temporary files of dead savers
     assert not list(tmp_path.glob(".p.saving-*"))
+
+
+def test_edit_lock_names_its_holder_and_survives_a_dead_holder(tmp_path):
+    path = tmp_path / "p.gpkg"
+    Project.create(path).save()
+    first = Project.open(path)
+    assert first.lock_for_editing("张三") is None
+    # another planner (another process) finds it held, named
+    code = ("import sys; from gisapp.project import Project; "
+            "h = Project.open(sys.argv[1]).lock_for_editing('李四'); print(h and h['user'])")
+    other = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
+                           text=True)
+    assert other.stdout.strip() == "张三"
+    first.release_lock()
+    assert not first.lock_path.exists()
+    # a lock left by a killed process on this machine is taken over
+    holder = subprocess.run(
+        [sys.executable, "-c", "import sys; from gisapp.project import Project; "
+         "Project.open(sys.argv[1]).lock_for_editing('王五')", str(path)])
+    assert holder.returncode == 0 and first.lock_path.exists()
+    assert Project.open(path).lock_for_editing("赵六") is None
