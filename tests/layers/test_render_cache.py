@@ -3,11 +3,14 @@ last image for a moved or zoomed view; style states and their JSON in the projec
 
 from __future__ import annotations
 
+import doctest
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QColor, QImage, QPainter
 
+from gisapp.layers import decorations, project_layers
 from gisapp.layers.base import MapLayer
 from gisapp.layers.project_layers import apply_layer_styles, layer_styles
 from gisapp.layers.render import BACKGROUND, MapRenderer
@@ -98,3 +101,8 @@ def test_styles_json_round_trip():
     assert apply_layer_styles(fresh, "{not json") == fresh
     assert apply_layer_styles(fresh, '{"layers": {"a": {"opacity": "x"}}}') == fresh
     assert fresh[0].opacity == 1.0
+
+
+@pytest.mark.parametrize("module", [decorations, project_layers])
+def test_doctests(module):
+    assert doctest.testmod(module).failed == 0

@@ -204,7 +204,7 @@ def test_dropping_a_project_opens_it(qtbot, settings, tiny_project, tmp_path):
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(tmp_path / "readme.txt")),
                   QUrl.fromLocalFile(str(tiny_project))])
-    enter = QDragEnterEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime,
+    enter = QDragEnterEvent(QPoint(50, 50), Qt.DropAction.CopyAction, mime,
                             Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(window, enter)
     assert enter.isAccepted()
@@ -214,7 +214,7 @@ def test_dropping_a_project_opens_it(qtbot, settings, tiny_project, tmp_path):
     assert window.project is not None and window.project.path == tiny_project
     other = QMimeData()
     other.setUrls([QUrl.fromLocalFile(str(tmp_path / "readme.txt"))])
-    refused = QDragEnterEvent(QPointF(50, 50), Qt.DropAction.CopyAction, other,
+    refused = QDragEnterEvent(QPoint(50, 50), Qt.DropAction.CopyAction, other,
                               Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(window, refused)
     assert not refused.isAccepted()

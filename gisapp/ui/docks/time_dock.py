@@ -163,12 +163,12 @@ class TimeDock(QDockWidget):
         task = Task(_("Loading the tracks of {day}").format(
             day=day.isoformat() if day else _("all days")), load_tracks, self.project, day,
             self.layer.style)
-        task.succeeded.connect(lambda data, d=day: self._loaded(d, data))
+        task.succeeded.connect(lambda data, d=day, layer=self.layer: self._loaded(layer, d, data))
         return self._start(task)
 
-    def _loaded(self, day: dt.date | None, data: TrackData) -> None:
-        if self.layer is None:
-            return
+    def _loaded(self, layer: TrackLayer, day: dt.date | None, data: TrackData) -> None:
+        if layer is not self.layer:
+            return  # another project was opened meanwhile
         self.layer.set_data(data, tracks_name(day))
         self._show_day_span()
         self._enable()
