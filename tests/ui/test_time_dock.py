@@ -109,3 +109,15 @@ def test_only_days_with_fixes_can_be_picked_and_all_days_can_be_shown(qtbot, set
     dock.all_days.setChecked(False)
     qtbot.waitUntil(lambda: dock.shown_day() == DAY, timeout=10_000)
     assert dock.play_button.isEnabled()
+
+
+def test_loading_tracks_shows_in_the_status_bar_with_cancel(window, qtbot):
+    seen = []
+    window.time_dock.task_started.connect(lambda task: seen.append(
+        (task.label, window.progress_panel.isVisible(),
+         window.progress_panel.cancel_button.isEnabled())))
+    window.time_dock.all_days.setChecked(True)
+    qtbot.waitUntil(lambda: bool(seen), timeout=10_000)
+    label, visible, cancellable = seen[0]
+    assert visible and cancellable and label
+    qtbot.waitUntil(lambda: not window.progress_panel.isVisible(), timeout=20_000)

@@ -32,6 +32,7 @@ _ZONE = ZoneInfo(TRACK_TIMEZONE)
 class TimeDock(QDockWidget):
     time_changed = Signal(object)  # the replay time (UTC ms), or None: no replay
     day_loaded = Signal(object)  # the day now shown (dt.date), or None: all days
+    task_started = Signal(object)  # a Task loading tracks: the window shows it with Cancel
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(_("Time"), parent)
@@ -271,6 +272,7 @@ class TimeDock(QDockWidget):
         task.failed.connect(lambda error: self.status.setText(
             _("Could not load the tracks: {error}").format(error=error)))
         self._enable()
+        self.task_started.emit(task)
         return task.start()
 
     def _finished(self, task: Task) -> None:
