@@ -246,6 +246,7 @@ class MainWindow(QMainWindow):
         self.progress_panel = ProgressPanel(self)
         self.statusBar().addWidget(self.summary_label, 1)
         self.statusBar().addPermanentWidget(self.progress_panel)
+        self.time_dock.task_started.connect(self.progress_panel.watch)
         self.statusBar().addPermanentWidget(self.cursor_label)
         self.statusBar().addPermanentWidget(self.metric_label)
 
