@@ -15,7 +15,6 @@ failure never leaves a half-written table where the old one was.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from openpyxl.utils import get_column_letter
 
 from gisapp.history import as_date, assignments_on, division_on
 from gisapp.project import Project
+from gisapp.reports.xlsx import atomic_target
 from gisapp.workload import metric_crs
 
 COLUMNS = ("street", "unit_name", "area_km2", "responsible", "staff", "office_address")
@@ -252,13 +252,7 @@ def _border():
 
 # ---- files -----------------------------------------------------------------------------------
 def _replace_atomically(path: Path, write: Callable[[Path], object]) -> Path:
-    """Write to a temporary file beside ``path``, then rename it over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.stem}.writing-{os.getpid()}{path.suffix}")
-    try:
+    """Write through :func:`atomic_target`: no half-written file under ``path``, ever."""
+    with atomic_target(path) as temporary:
         write(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
     return path
