@@ -1,4 +1,5 @@
-"""The command line: new, import, demo, info and open; a progress bar on stderr, no window.
+"""The command line: new, import, demo, coverage, report, info and open; a progress bar on
+stderr, no window.
 
 Exit codes: 0 done, 2 bad input (the message names file, row and problem), 1 anything else.
 """
@@ -75,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=_run_demo)
 
     _add_coverage_commands(commands)
+    _add_report_command(commands)
 
     info = commands.add_parser("info", help="print what a project holds")
     info.add_argument("project")
@@ -153,6 +155,66 @@ def _add_coverage_commands(commands) -> None:
                         help="e.g. visit_radius_m=60, cleaning.max_speed_mps=30, "
                         "rule_set=jizhou_2018")
     config.set_defaults(run=_run_config)
+
+
+def _add_report_command(commands) -> None:
+    report = commands.add_parser(
+        "report", help="the month's report for the meeting: PDF (and atlas), offline HTML "
+        "map, XLSX workbook, PNG map")
+    report.add_argument("project")
+    report.add_argument("--month", required=True, metavar="YYYY-MM")
+    report.add_argument("--pdf", metavar="OUT.pdf", help="cover, district map, bulletin, "
+                        "chart per street, missed sources")
+    report.add_argument("--atlas", type=int, choices=(1, 2, 3, 4), metavar="LEVEL",
+                        help="add one PDF page per grid of this level, with contents")
+    report.add_argument("--paper", choices=("A4", "A3"), default="A4")
+    report.add_argument("--orientation", choices=("portrait", "landscape"), default="portrait")
+    report.add_argument("--colour-by", choices=("swept", "visited"), default="swept",
+                        help="colour grids by the share of their area swept (default) or of "
+                        "their sources visited")
+    report.add_argument("--html", metavar="OUT.html", help="interactive map that works offline")
+    report.add_argument("--tiles", metavar="MBTILES|DIR",
+                        help="basemap for the HTML map from an MBTiles file or a z/x/y tile "
+                        "folder (copied beside the HTML); default: no basemap")
+    report.add_argument("--xlsx", metavar="OUT.xlsx", help="bulletin, ranking, coverage per "
+                        "street and grid, division summary, missed sources")
+    report.add_argument("--png", metavar="OUT.png", help="the district map as an image")
+    report.add_argument("--dpi", type=int, default=150, help="PNG resolution (default 150)")
+    report.add_argument("--language", choices=("zh_CN", "en"), default="zh_CN")
+    report.add_argument("--rules", help="rule set (default: the project's)")
+    report.add_argument("--sheet", metavar="FILE", help="the bureau's filled sheet of the month")
+    report.set_defaults(run=_run_report)
+
+
+def _run_report(args) -> int:
+    from gisapp.project import Project
+    if not (args.pdf or args.html or args.xlsx or args.png):
+        raise InputError(None, "name at least one output: --pdf, --html, --xlsx or --png")
+    if not 72 <= args.dpi <= 1200:
+        raise InputError(None, f"--dpi {args.dpi}: between 72 and 1200")
+    from gisapp.i18n import language, set_language
+    from gisapp.layers.exports import ReportRequest, export_report  # Qt: imported late
+    from gisapp.layers.page import ReportOptions
+    project = Project.open(args.project)
+    request = ReportRequest(
+        month=args.month, pdf=args.pdf, html=args.html, xlsx=args.xlsx, png=args.png,
+        options=ReportOptions(args.paper, args.orientation, args.atlas, args.colour_by),
+        language=args.language, dpi=args.dpi, tiles=args.tiles, rules=args.rules,
+        sheet=args.sheet)
+    bar = _progress_bar("report")
+    previous = language()
+    set_language(args.language)  # the scale bar's units speak the report's language
+    try:
+        result = export_report(project, request, progress=bar)
+    finally:
+        set_language(previous)
+        bar.close()
+    for path in result.written:
+        detail = f" ({result.pages} pages)" if path.suffix.lower() == ".pdf" else ""
+        print(f"wrote {path}{detail}")
+    for note in result.data.notes:
+        print(f"  note: {note}")
+    return EXIT_OK
 
 
 def _add_period_options(parser, quarter: bool) -> None:

@@ -14,8 +14,10 @@ system_packages=(
     libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxrender1 libxi6
     # Chinese text must render, never boxes
     fonts-noto-cjk
-    # a virtual screen for the window and screenshots; PDF to PNG
+    # a virtual screen for the window and screenshots; PDF to PNG and text (report tests)
     xvfb xauth poppler-utils
+    # the offline HTML report is opened in a real headless browser by tests/browser
+    chromium
 )
 missing=()
 for p in "${system_packages[@]}"; do

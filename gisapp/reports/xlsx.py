@@ -94,6 +94,7 @@ def atomic_target(path: str | Path) -> Iterator[Path]:
     temporary = Path(name)
     try:
         yield temporary
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp's file is the owner's alone
         os.replace(temporary, path)
     except PermissionError as exc:  # on Windows: the file is open in Excel
         temporary.unlink(missing_ok=True)
@@ -102,6 +103,12 @@ def atomic_target(path: str | Path) -> Iterator[Path]:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def fill_sheet(sheet: Worksheet, table: pd.DataFrame, title: str | None = None) -> int:
