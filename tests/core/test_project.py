@@ -163,20 +163,25 @@ def test_killing_a_save_leaves_the_last_good_project(tmp_path):
     project.set_table("grids", _grids())
     project.save()
     rng = np.random.default_rng(3)
-    for attempt in range(6):
+    mid_save_kills = 0
+    for attempt in range(40):  # until several kills have landed in the middle of a save
         proc = subprocess.Popen([sys.executable, "-c", _SAVER, str(path)],
                                 stdout=subprocess.PIPE, text=True)
         proc.stdout.readline()  # at least one save done, so kills land mid-save too
         time.sleep(float(rng.uniform(0.05, 0.6)))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
+        torn = list(tmp_path.glob(f".p.saving-{proc.pid}*"))
+        mid_save_kills += bool(torn)
         reopened = Project.open(path)  # must never fail
         generation = int(reopened.meta["generation"])
         # history rows match the generation: every save is all-or-nothing
         assert len(reopened.history) % 200 == 0
         assert reopened.history["after"].str.contains(f'"n": {generation},').sum() == 200
         assert len(reopened.grids) == 3
-    assert list(tmp_path.glob(".p.saving-*")), "kills should have left temporary files"
+        if mid_save_kills >= 3:
+            break
+    assert mid_save_kills >= 3, "no kill landed in the middle of a save"
     Project.open(path).save()  # the next save sweeps temporary files of dead savers
     assert not list(tmp_path.glob(".p.saving-*"))
 
