@@ -17,6 +17,7 @@ character (重 is z or c); full pinyin uses pypinyin's phrase-aware reading.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import pandas as pd
 from pypinyin import Style, lazy_pinyin, pinyin
@@ -143,7 +144,12 @@ def _initials_at(letters: str, k: _Keys) -> int | None:
 
 
 def _keys(entry: Entry) -> _Keys:
-    name = entry.name.lower()
+    return _keys_of(entry.key, entry.name)
+
+
+@lru_cache(maxsize=1 << 16)  # an edited project's index is rebuilt with mostly the same names
+def _keys_of(key: str, name: str) -> _Keys:
+    name = name.lower()
     chars = [c for c in name if not c.isspace()]
     readings = lazy_pinyin("".join(chars), errors=lambda text: list(text))
     # lazy_pinyin gives one reading per Chinese character and one item per other character
@@ -160,7 +166,7 @@ def _keys(entry: Entry) -> _Keys:
                     options.add(other[0].lower())
         polyphonic |= len(options) > 1
         alternatives.append(frozenset(options))
-    return _Keys(entry.key.lower(), name, "".join(readings), initials,
+    return _Keys(key.lower(), name, "".join(readings), initials,
                  alternatives if polyphonic else [])
 
 

@@ -25,6 +25,7 @@ from gisapp.search import SearchHit
 from gisapp.ui.basemap_menu import BasemapMenu
 from gisapp.ui.canvas import MapCanvas
 from gisapp.ui.dialogs.settings_dialog import SettingsDialog
+from gisapp.ui.editing import EditingController
 from gisapp.ui.docks.attributes_dock import AttributesDock
 from gisapp.ui.docks.coverage_dock import INSPECTOR, CoverageDock
 from gisapp.ui.docks.identify_dock import IdentifyDock
@@ -71,6 +72,7 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._build_status_bar()
         self._connect_docks()
+        self.editing = EditingController(self)  # edit session, edit tools, planner's panels
         self.setAcceptDrops(True)
         self.canvas.cursor_moved.connect(self._show_cursor)
         self.canvas.cursor_left.connect(lambda: (self.cursor_label.clear(),
@@ -170,6 +172,12 @@ class MainWindow(QMainWindow):
         self.settings_action.triggered.connect(self.open_settings_dialog)
         self.reset_layout_action = QAction(_("Reset Window &Layout"), self)
         self.reset_layout_action.triggered.connect(lambda: self.restoreState(self._default_state))
+        self.export_report_action = QAction(_("Export &Report…"), self)
+        self.export_report_action.setToolTip(_("The month's report for the meeting: PDF and "
+                                               "atlas, offline HTML map, Excel, PNG"))
+        self.export_report_action.triggered.connect(self.open_export_report_dialog)
+        self.export_png_action = QAction(_("Export Map as &PNG…"), self)
+        self.export_png_action.triggered.connect(lambda: self.export_map_png())
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu(_("&File"))
@@ -178,6 +186,9 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self._fill_recent_menu()
         file_menu.addAction(self.save_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.export_report_action)
+        file_menu.addAction(self.export_png_action)
         file_menu.addSeparator()
         file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
@@ -287,6 +298,8 @@ class MainWindow(QMainWindow):
         city); tracks are read by the layers and the coverage review, the long part in a
         worker. (A nested event loop here would swallow events meant for the caller's loop.)
         """
+        if not self.editing.may_close_project():  # unsaved edits: Save / Discard / Cancel
+            return False
         try:
             project = Project.open(path)
         except GisappError as error:
@@ -309,6 +322,7 @@ class MainWindow(QMainWindow):
         self._project_layers = layers
         self._show_layers()
         self._project_layers_shown(project)
+        self.editing.project_shown(project)  # the edit lock, or read-only
         self.zoom_district_action.setEnabled(True)
         self.zoom_to_district()
         self._update_title()
@@ -348,7 +362,8 @@ class MainWindow(QMainWindow):
 
     def _show_layers(self) -> None:
         """The project's layers, the coverage review's above them, the selection on top."""
-        listed = [*self._basemap_layers, *self._project_layers, *self._review_layers]
+        listed = [*self._basemap_layers, *self._project_layers, *self._review_layers,
+                  *self.editing.layers()]
         # the highlight is drawn on top of everything and not listed as a layer
         highlight = [self.selection_layer] if self.selection_layer is not None else []
         self.canvas.set_layers(listed + highlight)
@@ -549,6 +564,9 @@ class MainWindow(QMainWindow):
         """Save the project, with the layer styles as they are now."""
         if self.project is None:
             return False
+        if self.editing.read_only:  # another window or planner holds the edit lock
+            self.statusBar().showMessage(_("The project is open read-only."), 10_000)
+            return False
         self.project.meta[STYLES_META_KEY] = layer_styles(self._project_layers)
         try:
             self.project.save()
@@ -556,6 +574,7 @@ class MainWindow(QMainWindow):
             self._show_error(_("Cannot save the project"), str(error))
             return False
         self._saved_styles = self.project.meta[STYLES_META_KEY]
+        self.editing.project_saved()
         self._styles_changed()
         self.statusBar().showMessage(_("Saved {path}").format(path=self.project.path), 5_000)
         return True
@@ -569,6 +588,46 @@ class MainWindow(QMainWindow):
         if layer is not None:
             self.canvas.zoom_to_layer(layer)
 
+    # ---- exports ---------------------------------------------------------------------------
+    def open_export_report_dialog(self):
+        """File > Export Report…: the dialog runs its own export task."""
+        if self.project is None:
+            self.statusBar().showMessage(_("Open a project first"), 5_000)
+            return None
+        from gisapp.ui.dialogs.export_report import ExportReportDialog
+        dialog = ExportReportDialog(self.project, self)
+        dialog.exported.connect(lambda paths: self.statusBar().showMessage(
+            _("Wrote {files}").format(files=", ".join(str(p) for p in paths)), 15_000))
+        dialog.open()
+        return dialog
+
+    def export_map_png(self, path: str | Path | None = None, dpi: int | None = None):
+        """File > Export Map as PNG…: the map as shown (layers, extent, scale bar and north
+        arrow) at a chosen DPI, written in the worker with progress and Cancel."""
+        from PySide6.QtWidgets import QInputDialog
+        from gisapp.layers.exports import MAX_DPI, MIN_DPI, export_map_png
+        if path is None:
+            path, _filter = QFileDialog.getSaveFileName(self, _("Export Map as PNG"), "",
+                                                        _("PNG image (*.png)"))
+            if not path:
+                return None
+        if dpi is None:
+            dpi, ok = QInputDialog.getInt(self, _("Export Map as PNG"), _("Resolution (dpi)"),
+                                          150, MIN_DPI, MAX_DPI, 50)
+            if not ok:
+                return None
+        if self.task is not None and self.task.running:
+            self.statusBar().showMessage(_("Wait for the running task, or cancel it"), 5_000)
+            return None
+        layers = [layer for layer in self.canvas.layers if layer is not self.selection_layer]
+        task = Task(_("Export map as PNG"), export_map_png, layers, self.canvas.view, path,
+                    dpi, decorations=self.canvas.scale_bar_visible)
+        task.succeeded.connect(lambda written: self.statusBar().showMessage(
+            _("Wrote {files}").format(files=str(written)), 15_000))
+        task.failed.connect(lambda error: self._show_error(_("Cannot export the map"),
+                                                           str(error)))
+        return self._run(task)
+
     # ---- settings --------------------------------------------------------------------------
     def open_settings_dialog(self) -> SettingsDialog:
         dialog = SettingsDialog(self.settings, self)
@@ -580,9 +639,11 @@ class MainWindow(QMainWindow):
         if self.project is None:
             self.setWindowTitle("gisapp")
         else:
-            modified = "*" if self.styles_modified else ""
+            editing = getattr(self, "editing", None)
+            modified = "*" if self.styles_modified or (editing and editing.modified) else ""
+            read_only = f" [{_('read-only')}]" if editing and editing.read_only else ""
             self.setWindowTitle(f"{self.project.meta.get('name') or self.project.path.stem}"
-                                f"{modified} — gisapp")
+                                f"{modified}{read_only} — gisapp")
 
     @staticmethod
     def _summary_text(summary: dict[str, int]) -> str:
@@ -615,6 +676,10 @@ class MainWindow(QMainWindow):
         self.open_project(path)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.editing.may_close_project():  # unsaved edits: Save / Discard / Cancel
+            event.ignore()
+            return
+        self.editing.closed()  # releases the edit lock
         self.time_dock.stop()  # no replay timer or track loading outlives the window
         if self.task is not None and self.task.running:
             self.task.cancel()

@@ -15,6 +15,7 @@ from PySide6.QtCore import QSettings
 from gisapp import i18n, schema
 from gisapp.fixes import Fixes
 from gisapp.project import Project
+from gisapp.ui.main_window import MainWindow
 
 # A 4 km x 4.4 km district split into a west and an east street; three sources, two inspectors.
 DISTRICT = (116.30, 39.98, 116.34, 40.02)
@@ -71,3 +72,28 @@ def english():
     i18n.set_language("en")
     yield
     i18n.set_language(previous)
+
+
+@pytest.fixture
+def open_window(qtbot, settings):
+    """Opens a window on a project; at the end each window drops its unsaved edits and closes
+    (before pytest-qt would close it and be asked about them)."""
+    made = []
+
+    def make(path) -> MainWindow:
+        window = MainWindow(settings)
+        made.append(window)
+        window.resize(1200, 800)
+        window.show()
+        window.activateWindow()
+        qtbot.waitActive(window)
+        assert window.open_project(path)
+        return window
+
+    yield make
+    for window in made:
+        window.editing.session.drop_unsaved()
+        if window.editing.lock_warning is not None:
+            window.editing.lock_warning.close()
+        window.close()
+        window.deleteLater()

@@ -94,7 +94,7 @@ def test_the_window_in_chinese(qtbot, settings, tiny_project):
     window = MainWindow(settings)
     qtbot.addWidget(window)
     menus = [a.text() for a in window.menuBar().actions()]
-    assert menus[:2] == ["文件(&F)", "视图(&V)"] and "分析(&A)" in menus
+    assert menus[:3] == ["文件(&F)", "编辑(&E)", "视图(&V)"] and "分析(&A)" in menus
     assert window.summary_label.text() == "未打开项目"
     assert window.open_project(tiny_project)
     assert window.summary_label.text() == "网格 3 · 污染源 3 · 网格员 2 · 轨迹点 7"

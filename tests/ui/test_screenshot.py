@@ -32,3 +32,4 @@ def test_screenshot_of_a_broken_project_exits_2(tmp_path):
     result = run(str(broken), str(tmp_path / "x.png"))
     assert result.returncode == 2
     assert "broken.gpkg" in result.stderr and not (tmp_path / "x.png").exists()
+

@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
 from gisapp.i18n import _
 from gisapp.ui import labels
 from gisapp.ui.selection import GRIDS, INSPECTORS, KINDS, SOURCES
-from gisapp.ui.table_model import DataFrameModel, make_proxy
+from gisapp.ui.attribute_editing import ChoiceDelegate, EditableFrameModel
+from gisapp.ui.table_model import make_proxy
 
 KEYS = {GRIDS: "grid_code", SOURCES: "source_id", INSPECTORS: "inspector_id"}
 
@@ -37,11 +38,13 @@ class TablePage(QWidget):
         self.filter_edit = QLineEdit(self)
         self.filter_edit.setPlaceholderText(_("Filter…"))
         self.filter_edit.setClearButtonEnabled(True)
-        self.model = DataFrameModel(key_column=KEYS[kind], headers=labels.columns(labels.COLUMNS, kind),
-                                    values=_VALUES.get(kind))
+        self.model = EditableFrameModel(key_column=KEYS[kind],
+                                        headers=labels.columns(labels.COLUMNS, kind),
+                                        values=_VALUES.get(kind), table=kind)
         self.proxy = make_proxy(self.model, self)
         self.view = QTableView(self)
         self.view.setModel(self.proxy)
+        self.view.setItemDelegate(ChoiceDelegate(self.view))  # editing: see set_editable
         self.view.setSortingEnabled(True)
         self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -121,6 +124,7 @@ class AttributesDock(QDockWidget):
     selection_edited = Signal(str, list)  # kind, ids the user selected in a table
     zoom_requested = Signal(str)  # zoom to the selection of this kind
     kind_changed = Signal(str)  # the table shown now: what the select tool selects in
+    value_edited = Signal(str, str, str, object, object)  # kind, id, column, old, new
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(_("Attributes"), parent)
@@ -132,6 +136,9 @@ class AttributesDock(QDockWidget):
                             (INSPECTORS, _("Inspector table"))):
             page = TablePage(kind, self.tabs)
             page.selection_edited.connect(lambda ids, k=kind: self.selection_edited.emit(k, ids))
+            page.model.value_edited.connect(
+                lambda key, column, old, new, k=kind: self.value_edited.emit(k, key, column,
+                                                                             old, new))
             self.pages[kind] = page
             self.tabs.addTab(page, title)
         self.tabs.currentChanged.connect(lambda i: self.kind_changed.emit(self.current_kind()))
@@ -157,6 +164,12 @@ class AttributesDock(QDockWidget):
 
     def show_selection(self, kind: str, ids) -> None:
         self.pages[kind].show_selection(ids)
+
+    def set_editable(self, on: bool) -> None:
+        """Let the user edit attribute cells (an edit session is on): each edit is asked
+        for through ``value_edited``."""
+        for page in self.pages.values():
+            page.model.set_editable(on)
 
     def current_kind(self) -> str:
         return KINDS[self.tabs.currentIndex()] if self.tabs.currentIndex() >= 0 else SOURCES

@@ -104,6 +104,11 @@ class MapTool(QObject):
     def release(self, event: MapEvent) -> bool:
         return False
 
+    def double_click(self, event: MapEvent) -> bool:
+        """A double click (it comes instead of the second press); False leaves it to the
+        canvas."""
+        return False
+
     def key(self, key: int) -> bool:
         return False
 
@@ -165,6 +170,11 @@ class ToolController(QObject):
         if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,
                     QEvent.Type.MouseButtonRelease):
             return self._mouse(kind, event)
+        if kind == QEvent.Type.MouseButtonDblClick and isinstance(event, QMouseEvent):
+            position = event.position()
+            return self.active.double_click(MapEvent.at_pixel(
+                self.canvas.view, position.x(), position.y(), event.button(),
+                event.modifiers()))
         if kind == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             return self.active.key(event.key())
         if kind == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
