@@ -77,6 +77,7 @@ class PlanningPanels(QObject):
         self.balance_dock.suggestion_changed.connect(self._show_suggestion)
         self.balance_dock.apply_requested.connect(self.apply_balance)
         self.balance_dock.street_chosen.connect(self._street_chosen)
+        self.balance_dock.coverage_requested.connect(self._balance_coverage)
         self.incidents_dock.overdue_changed.connect(self._overdue_changed)
         # a hidden dock computes nothing after an edit: it catches up when it is shown
         self._stale: set[str] = set()
@@ -246,6 +247,19 @@ class PlanningPanels(QObject):
             self._refresh_warnings()
         else:
             self.balance_dock.refresh()
+
+    def _balance_coverage(self, start: dt.date, end: dt.date):
+        """Last month's coverage for the balance view, in the worker with progress and Cancel."""
+        from gisapp.coverage import compute_coverage
+        from gisapp.parameters import coverage_params
+        from gisapp.ui.workers import Task
+        if self.project is None:
+            return None
+        task = Task(_("Coverage {start} – {end}").format(start=start, end=end),
+                    compute_coverage, self.project, start, end,
+                    coverage_params(self.project.meta))
+        task.succeeded.connect(lambda result: self.balance_dock.set_coverage(result.inspectors))
+        return self.window._run(task)
 
     def _street_chosen(self, code: str) -> None:
         index = self.window.index

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import shapely
 from openpyxl import load_workbook
+from PySide6.QtCore import Qt
 
 from gisapp.edits import SplitGrid
 from gisapp.layers.balance import BalanceLayer
@@ -117,3 +118,24 @@ def test_the_division_table_is_exported(editing_window, tmp_path):
     sheet = load_workbook(written).active
     names = [sheet.cell(row, 2).value for row in range(4, 8)]
     assert "西一社区环境保护监管片区" in names
+
+
+def test_the_balance_view_adds_last_months_coverage(open_window, tmp_path, qtbot):
+    path, truth = demo_project(tmp_path)
+    window = open_window(path)
+    dock = window.editing.planning.balance_dock
+    dock.show()
+    dock.date_edit.setDate(dt.date(2026, 11, 10))
+    assert dock.set_street(STREET)
+    assert dock.last_month() == (dt.date(2026, 10, 1), dt.date(2026, 11, 1))
+    assert "swept_share" not in dock.loads
+    dock.coverage_button.click()
+    assert window.progress_panel.isVisible()  # in the worker, with Cancel
+    qtbot.waitUntil(lambda: "swept_share" in dock.loads, timeout=60_000)
+    shares = dock.loads.set_index("inspector_id")["visited_share"]
+    missed = {i for i in truth["missed_sources"] if i in shares.index}
+    for inspector_id, share in shares.items():
+        assert (share < 1.0) == (inspector_id in missed)
+    headers = [dock.model.headerData(c, Qt.Orientation.Horizontal)
+               for c in range(dock.model.columnCount())]
+    assert any("上月" in str(h) or "last month" in str(h) for h in headers)

@@ -31,7 +31,7 @@ from gisapp.layers.balance import inspector_colors
 from gisapp.ui import labels
 from gisapp.ui.docks.coverage_dock import scrolled
 from gisapp.ui.docks.ranking_dock import _plot
-from gisapp.ui.table_model import DataFrameModel, decimals, make_proxy
+from gisapp.ui.table_model import DataFrameModel, decimals, make_proxy, percent
 from gisapp.workload import BalanceSuggestion, street_loads, suggest_balance
 
 BEFORE_COLOR = "#9e9e9e"
@@ -46,13 +46,15 @@ def _headers() -> dict[str, str]:
             "sources": _("Sources"), "area_km2": _("Area (km²)"),
             "patrol_km": _("Patrol (km)"), "load_h": _("Load (h)"),
             "load_after_h": _("After (h)"), "grid_name": _("Grid name"),
-            "from_inspector": _("From"), "to_inspector": _("To")}
+            "from_inspector": _("From"), "to_inspector": _("To"),
+            "swept_share": _("Swept last month"), "visited_share": _("Visited last month")}
 
 
 class BalanceDock(QDockWidget):
     suggestion_changed = Signal(object)  # a BalanceSuggestion to show, or None
     apply_requested = Signal(object)  # the BalanceSuggestion to apply
     street_chosen = Signal(str)  # zoom the map to this street
+    coverage_requested = Signal(object, object)  # [start, end) dates of last month's coverage
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(_("Workload Balance"), parent)
@@ -72,7 +74,9 @@ class BalanceDock(QDockWidget):
         self.model = DataFrameModel(key_column="inspector_id", headers=_headers(),
                                     formats={"area_km2": decimals(2),
                                              "patrol_km": decimals(1), "load_h": decimals(1),
-                                             "load_after_h": decimals(1)})
+                                             "load_after_h": decimals(1),
+                                             "swept_share": percent,
+                                             "visited_share": percent})
         self.table = _table(self.model, body)
         self.plot = _plot(_("Load (h per full sweep)"))
         self.moves_model = DataFrameModel(key_column="grid_code", headers=_headers(),
@@ -86,12 +90,17 @@ class BalanceDock(QDockWidget):
                                        "(one undoable edit)"))
         self.apply_button.clicked.connect(
             lambda: self.suggestion is not None and self.apply_requested.emit(self.suggestion))
+        self.coverage_button = QPushButton(_("Last Month's Coverage"), body)
+        self.coverage_button.setToolTip(_("Add each inspector's swept and visited shares of "
+                                          "the month before the chosen day"))
+        self.coverage_button.clicked.connect(self._request_coverage)
         self.clear_button = QPushButton(_("Clear"), body)
         self.clear_button.clicked.connect(lambda: self.show_suggestion(None))
         buttons = QHBoxLayout()
         buttons.addWidget(self.suggest_button)
         buttons.addWidget(self.apply_button)
         buttons.addWidget(self.clear_button)
+        buttons.addWidget(self.coverage_button)
         buttons.addStretch(1)
         splitter = QSplitter(Qt.Orientation.Vertical, body)
         splitter.addWidget(self.table)
@@ -107,6 +116,7 @@ class BalanceDock(QDockWidget):
         self.setWidget(scrolled(body))
         self.project = None
         self.loads = pd.DataFrame(columns=LOAD_COLUMNS)
+        self.coverage: pd.DataFrame | None = None  # last month's CoverageResult.inspectors
         self.suggestion: BalanceSuggestion | None = None
         self.colors: dict[str, str] = {}
         self._editable = False
@@ -150,13 +160,28 @@ class BalanceDock(QDockWidget):
         if self.project is None or self.street is None:
             self.loads = pd.DataFrame(columns=LOAD_COLUMNS)
         else:
-            self.loads = street_loads(self.project, self.street, self.day)
+            self.loads = street_loads(self.project, self.street, self.day,
+                                      coverage=self.coverage)
         self.colors = inspector_colors(self.loads["inspector_id"])
         if self.suggestion is not None and (self.suggestion.street_code != self.street
                                             or self.suggestion.date != self.day):
             self.suggestion = None
             self.suggestion_changed.emit(None)
         self._show()
+
+    def last_month(self) -> tuple[dt.date, dt.date]:
+        """[start, end) of the calendar month before the chosen day."""
+        end = self.day.replace(day=1)
+        return (end - dt.timedelta(days=1)).replace(day=1), end
+
+    def set_coverage(self, inspectors: pd.DataFrame | None) -> None:
+        """Show last month's coverage beside the loads (None: hide it)."""
+        self.coverage = inspectors
+        self.refresh()
+
+    def _request_coverage(self) -> None:
+        if self.project is not None:
+            self.coverage_requested.emit(*self.last_month())
 
     def suggest(self) -> BalanceSuggestion | None:
         if self.project is None or self.street is None:
@@ -175,7 +200,8 @@ class BalanceDock(QDockWidget):
 
     # ---- showing ---------------------------------------------------------------------------
     def _show(self) -> None:
-        frame = self.loads.reindex(columns=LOAD_COLUMNS).copy()
+        shares = [c for c in ("swept_share", "visited_share") if c in self.loads]
+        frame = self.loads.reindex(columns=LOAD_COLUMNS + shares).copy()
         s = self.suggestion
         if s is not None:
             after = s.after.set_index("inspector_id")["load_h"]
