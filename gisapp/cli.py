@@ -136,9 +136,14 @@ def _add_coverage_commands(commands) -> None:
     summary.add_argument("--language", choices=("zh_CN", "en"), default="zh_CN")
     summary.set_defaults(run=_run_grids_summary)
 
-    history = commands.add_parser("history", help="every edit of a grid")
+    history = commands.add_parser("history", help="every edit of a grid, or what changed "
+                                  "between two dates")
     history.add_argument("project")
-    history.add_argument("--grid", required=True, metavar="CODE")
+    history.add_argument("--grid", metavar="CODE")
+    history.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD",
+                         help="with --to: the edits after this day ...")
+    history.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD",
+                         help="... up to the end of this day")
     history.set_defaults(run=_run_history)
 
     who = commands.add_parser("who", help="who was responsible for a grid or a point on a date")
@@ -585,17 +590,29 @@ def _run_history(args) -> int:
     import pandas as pd
     from gisapp.history import grid_history
     from gisapp.project import Project
+    from gisapp.history import changes_between
     project = Project.open(args.project)
-    if args.grid not in set(project.grids["grid_code"].astype(str)) and not (
-            project.history["feature_id"] == args.grid).any():
-        raise InputError(args.project, f"no grid {args.grid} in the project or its history")
-    rows = grid_history(project, args.grid, assignments=True)
-    if rows.empty:
-        print(f"grid {args.grid}: no recorded edits")
-        return EXIT_OK
+    if args.grid is None:
+        if not (args.date_from and args.date_to):
+            raise InputError(None, "give --grid CODE, or --from DATE --to DATE")
+        try:
+            rows = changes_between(project, args.date_from, args.date_to)
+        except ValueError as error:
+            raise InputError(None, str(error)) from None
+        if rows.empty:
+            print(f"no edits after {args.date_from} up to {args.date_to}")
+            return EXIT_OK
+    else:
+        if args.grid not in set(project.grids["grid_code"].astype(str)) and not (
+                project.history["feature_id"] == args.grid).any():
+            raise InputError(args.project, f"no grid {args.grid} in the project or its history")
+        rows = grid_history(project, args.grid, assignments=True)
+        if rows.empty:
+            print(f"grid {args.grid}: no recorded edits")
+            return EXIT_OK
     with pd.option_context("display.max_rows", None, "display.width", 200,
                            "display.max_colwidth", 60):
-        print(rows[["edit_id", "at", "user", "action", "table_name", "change",
+        print(rows[["edit_id", "at", "user", "action", "table_name", "feature_id", "change",
                     "fields"]].to_string(index=False))
     return EXIT_OK
 

@@ -58,6 +58,16 @@ def test_history_and_who_after_a_split_and_an_assignment(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "split_grid" in out and "规划员甲" in out
 
+    today = __import__("datetime").date.today()
+    assert main(["history", str(project_path), "--from", str(today.replace(year=2000)),
+                 "--to", str(today)]) == 0
+    out = capsys.readouterr().out
+    assert "split_grid" in out and "41001" in out and "import" in out  # all of today's edits
+    assert main(["history", str(project_path), "--from", str(today), "--to", str(today)]) == 0
+    assert "no edits" in capsys.readouterr().out
+    assert main(["history", str(project_path)]) == 2
+    capsys.readouterr()
+
     assert main(["who", str(project_path), "--grid", "41001", "--date", "2026-03-15"]) == 0
     assert "王主任" in capsys.readouterr().out
     assert main(["who", str(project_path), "--lon", "113.64", "--lat", "34.73",
