@@ -7,20 +7,16 @@ from __future__ import annotations
 
 import numpy as np
 import shapely
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QPainter
+from PySide6.QtCore import Qt
 
 from gisapp.edits import AddGrid
 from gisapp.i18n import N_, _
-from gisapp.layers.sketch import paint_sketch, paint_snap_marker
-from gisapp.layers.view import MapView
-from gisapp.ui.tools.base import CLICK_TOLERANCE_PX, MapEvent, register_tool
-from gisapp.ui.tools.edit_base import EditContext, EditTool, to_pixels
-from gisapp.ui.tools.snapping import Snap
+from gisapp.ui.tools.base import register_tool
+from gisapp.ui.tools.sketch_base import SketchTool
 
 
 @register_tool
-class DrawGridTool(EditTool):
+class DrawGridTool(SketchTool):
     tool_id = "draw_grid"
     text = N_("Draw Grid")
     tooltip = N_("Draw a grid: click its vertices, double-click to finish (Backspace takes "
@@ -29,64 +25,12 @@ class DrawGridTool(EditTool):
     shortcut = "G"
     cursor = Qt.CursorShape.CrossCursor
 
-    def __init__(self, context: EditContext, parent: QObject | None = None):
-        super().__init__(context, parent)
-        self.points: list[tuple[float, float]] = []  # lon/lat, snapped where they snapped
-        self.hover: Snap | None = None  # where the mouse would click now
-
-    def reset(self) -> None:
-        self.points = []
-        self.hover = None
-        super().reset()
+    closed = True
 
     def snap_levels(self) -> tuple[int, ...]:
         """Neighbours (the level drawn) and the parent (the level above)."""
         level = self.context.level
         return (level, level - 1)
-
-    # ---- gesture ---------------------------------------------------------------------------
-    def press(self, event: MapEvent) -> bool:
-        if event.button == Qt.MouseButton.RightButton:
-            self.finish()
-            return True
-        if event.button != Qt.MouseButton.LeftButton:
-            return False
-        landed = self.snap(event, self.snap_levels())
-        if not self._repeats_last(event, landed):
-            self.points.append(landed.lonlat)
-        self.hover = landed
-        self.sketch_changed.emit()
-        return True
-
-    def move(self, event: MapEvent) -> bool:
-        self.hover = self.snap(event, self.snap_levels())
-        self.sketch_changed.emit()
-        return False
-
-    def release(self, event: MapEvent) -> bool:
-        return event.button in (Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton)
-
-    def double_click(self, event: MapEvent) -> bool:
-        if event.button != Qt.MouseButton.LeftButton:
-            return False
-        landed = self.snap(event, self.snap_levels())
-        if not self._repeats_last(event, landed):
-            self.points.append(landed.lonlat)
-        self.finish()
-        return True
-
-    def key(self, key: int) -> bool:
-        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.finish()
-            return True
-        if key == Qt.Key.Key_Backspace and self.points:
-            self.points.pop()
-            self.sketch_changed.emit()
-            return True
-        if key == Qt.Key.Key_Escape and self.points:
-            self.reset()
-            return True
-        return False
 
     def finish(self) -> bool:
         """Add the drawn grid; the drawing stays when the edit is refused (fix it, or Escape)."""
@@ -109,22 +53,6 @@ class DrawGridTool(EditTool):
         self.message.emit(edit.label)
         self.reset()
         return True
-
-    def _repeats_last(self, event: MapEvent, landed: Snap) -> bool:
-        """A click on the vertex placed last (the second click of a double click)."""
-        if not self.points:
-            return False
-        (px, py), = to_pixels(event.view, [self.points[-1]])
-        (qx, qy), = to_pixels(event.view, [landed.lonlat])
-        return max(abs(px - qx), abs(py - qy)) <= CLICK_TOLERANCE_PX
-
-    # ---- drawing ---------------------------------------------------------------------------
-    def paint_sketch(self, painter: QPainter, view: MapView) -> None:
-        points = to_pixels(view, self.points)
-        cursor = to_pixels(view, [self.hover.lonlat])[0] if self.hover is not None else None
-        paint_sketch(painter, points, cursor, closed=True)
-        if self.hover is not None and self.hover.snapped:
-            paint_snap_marker(painter, cursor[0], cursor[1], self.hover.kind)
 
 
 def parent_at(grids, polygon, level: int) -> str | None:

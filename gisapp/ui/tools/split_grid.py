@@ -8,78 +8,21 @@ from __future__ import annotations
 
 import numpy as np
 import shapely
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QPainter
+from PySide6.QtCore import Qt
 
 from gisapp.edits import SplitGrid
 from gisapp.i18n import N_, _
-from gisapp.layers.sketch import paint_sketch, paint_snap_marker
-from gisapp.layers.view import MapView
-from gisapp.ui.tools.base import CLICK_TOLERANCE_PX, MapEvent, register_tool
-from gisapp.ui.tools.edit_base import EditContext, EditTool, to_pixels
-from gisapp.ui.tools.snapping import Snap
+from gisapp.ui.tools.base import register_tool
+from gisapp.ui.tools.sketch_base import SketchTool
 
 
 @register_tool
-class SplitGridTool(EditTool):
+class SplitGridTool(SketchTool):
     tool_id = "split_grid"
     text = N_("Split Grid")
     tooltip = N_("Split grids: draw a line across them, double-click to finish")
     shortcut = "K"
     cursor = Qt.CursorShape.CrossCursor
-
-    def __init__(self, context: EditContext, parent: QObject | None = None):
-        super().__init__(context, parent)
-        self.points: list[tuple[float, float]] = []
-        self.hover: Snap | None = None
-
-    def reset(self) -> None:
-        self.points = []
-        self.hover = None
-        super().reset()
-
-    def press(self, event: MapEvent) -> bool:
-        if event.button == Qt.MouseButton.RightButton:
-            self.finish()
-            return True
-        if event.button != Qt.MouseButton.LeftButton:
-            return False
-        landed = self.snap(event)
-        if not self._repeats_last(event, landed):
-            self.points.append(landed.lonlat)
-        self.hover = landed
-        self.sketch_changed.emit()
-        return True
-
-    def move(self, event: MapEvent) -> bool:
-        self.hover = self.snap(event)
-        self.sketch_changed.emit()
-        return False
-
-    def release(self, event: MapEvent) -> bool:
-        return event.button in (Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton)
-
-    def double_click(self, event: MapEvent) -> bool:
-        if event.button != Qt.MouseButton.LeftButton:
-            return False
-        landed = self.snap(event)
-        if not self._repeats_last(event, landed):
-            self.points.append(landed.lonlat)
-        self.finish()
-        return True
-
-    def key(self, key: int) -> bool:
-        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.finish()
-            return True
-        if key == Qt.Key.Key_Backspace and self.points:
-            self.points.pop()
-            self.sketch_changed.emit()
-            return True
-        if key == Qt.Key.Key_Escape and self.points:
-            self.reset()
-            return True
-        return False
 
     def finish(self) -> bool:
         """Split what the line crosses; the line is dropped either way (the message says
@@ -100,20 +43,6 @@ class SplitGridTool(EditTool):
             return False
         self.message.emit(label)
         return True
-
-    def _repeats_last(self, event: MapEvent, landed: Snap) -> bool:
-        if not self.points:
-            return False
-        (px, py), = to_pixels(event.view, [self.points[-1]])
-        (qx, qy), = to_pixels(event.view, [landed.lonlat])
-        return max(abs(px - qx), abs(py - qy)) <= CLICK_TOLERANCE_PX
-
-    def paint_sketch(self, painter: QPainter, view: MapView) -> None:
-        points = to_pixels(view, self.points)
-        cursor = to_pixels(view, [self.hover.lonlat])[0] if self.hover is not None else None
-        paint_sketch(painter, points, cursor, closed=False)
-        if self.hover is not None and self.hover.snapped:
-            paint_snap_marker(painter, cursor[0], cursor[1], self.hover.kind)
 
 
 def crossed_grids(grids, line, level: int) -> list[str]:
