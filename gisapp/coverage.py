@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -859,31 +858,12 @@ def _tables(source, period: Period, inspectors, progress) -> CoverageInputs:
 
 
 def _read_fixes(project, period: Period, inspectors, progress) -> list[Fixes]:
-    """The project's fixes in the period, one Fixes per track partition.
-
-    Partitions are read one by one and never merged: the engine needs the fixes grouped by
-    inspector, not one sorted whole, so the sort and the copies of a merge (seconds and a GB
-    for a month) are saved. A partition inside the period is read without the row-by-row time
-    filter (partitions are monthly, so for whole months all are).
-    """
-    partitions = getattr(project, "partitions", None)
-    folder = getattr(project, "tracks_dir", None)
-    if partitions is None or folder is None:
-        start = dt.datetime.fromtimestamp(period.start_ms / 1000, dt.timezone.utc)
-        end = dt.datetime.fromtimestamp(period.end_ms / 1000, dt.timezone.utc)
-        return [project.fixes(start=start, end=end, inspectors=inspectors, progress=progress)]
-    from gisapp import trackstore
-    chosen = [p for p in partitions
-              if p.time_max_ms >= period.start_ms and p.time_min_ms < period.end_ms]
-    out = []
-    for k, partition in enumerate(chosen):
-        inside = period.start_ms <= partition.time_min_ms and partition.time_max_ms < period.end_ms
-        out.append(trackstore.read_partitions(
-            Path(folder), [partition], inspectors=inspectors,
-            start_ms=None if inside else period.start_ms,
-            end_ms=None if inside else period.end_ms))
-        step(progress, k + 1, len(chosen), f"tracks {partition.month}")
-    return out
+    """The project's fixes in the period, one Fixes per track partition: the engine groups
+    them by inspector itself, so the store need not merge and sort a month."""
+    start = dt.datetime.fromtimestamp(period.start_ms / 1000, dt.timezone.utc)
+    end = dt.datetime.fromtimestamp(period.end_ms / 1000, dt.timezone.utc)
+    return list(project.iter_fixes(start=start, end=end, inspectors=inspectors,
+                                   progress=progress))
 
 
 def _projection(tables: CoverageInputs) -> LocalProjection:

@@ -271,6 +271,14 @@ class Project:
                                           inspectors=inspectors, start_ms=_ms(start),
                                           end_ms=_ms(end), progress=progress)
 
+    def iter_fixes(self, *, inspectors=None, start: dt.datetime | None = None,
+                   end: dt.datetime | None = None, progress: Progress | None = None):
+        """Like :meth:`fixes`, one partition at a time (each sorted by inspector and time),
+        for work done per inspector that need not pay for merging a whole month."""
+        return trackstore.iter_partitions(self.tracks_dir, self.partitions,
+                                          inspectors=inspectors, start_ms=_ms(start),
+                                          end_ms=_ms(end), progress=progress)
+
     def record_import(self, kind: str, file: str, sha256: str, rows: int, rejected: int) -> None:
         row = pd.DataFrame([{"imported_at": _now(), "user": _user(), "kind": kind,
                              "file": file, "sha256": sha256, "rows": rows,

@@ -563,7 +563,6 @@ def _assign_sliver(problem: dict, rows: _Rows, working: dict) -> str | None:
     """Give one sliver to a grid (changing ``working``); the grid's code, or None when no grid
     can take it (it touches none along an edge, or the result would be invalid)."""
     piece = problem["geometry"]
-    probe = shapely.point_on_surface(piece)
 
     def metres(line) -> float:
         return float(shapely.length(rows.frame.to_metric(line)))
