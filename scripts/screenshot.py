@@ -59,10 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"screenshot: {error}", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory() as folder:
-        settings = QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(settings)
-        window.resize(width, height)
-        window.set_project(project)
+        window = open_window(project, width, height, Path(folder))
         drawn = _show_and_wait(window, args.timeout)
         if drawn:
             drawn = _map_options(window, args, args.timeout * 6)
@@ -81,6 +78,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.out}: {image.width()}x{image.height()} window of {args.project.name} "
           f"({app.platformName()})")
     return 0
+
+
+def open_window(project: Project, width: int, height: int, folder: Path) -> MainWindow:
+    """The main window on ``project``, with throwaway settings in ``folder`` (the user's
+    recent projects and layout stay untouched)."""
+    settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings)
+    window.resize(width, height)
+    window.set_project(project)
+    return window
 
 
 def _map_options(window: MainWindow, args, timeout_s: float) -> bool:

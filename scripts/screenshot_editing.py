@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import shapely
-from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
 from gisapp.edits import ReshapeGrid
@@ -35,7 +35,7 @@ from gisapp.ui.app import create_application
 from gisapp.ui.main_window import MainWindow
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from screenshot import _show_and_wait, _wait  # the sibling script's helpers
+from screenshot import _show_and_wait, _wait, open_window  # the sibling script's helpers
 
 SCENES = ("draw", "topology", "balance")
 
@@ -59,10 +59,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"screenshot_editing: {error}", file=sys.stderr)
             return 2
         with tempfile.TemporaryDirectory() as folder:
-            settings = QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat)
-            window = MainWindow(settings)
-            window.resize(width, height)
-            window.set_project(project)
+            window = open_window(project, width, height, Path(folder))
             if not _show_and_wait(window, args.timeout):
                 print("screenshot_editing: the map was not drawn in time", file=sys.stderr)
                 return 1
