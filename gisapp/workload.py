@@ -168,7 +168,8 @@ def street_loads(project: Project, street_code: str, date=None,
         raise ValueError(f"no grid {street_code} on {date}")
     loads = inspector_loads(project, date, params, coverage)
     street_units = set(grids.loc[grids["parent_code"] == street_code, "grid_code"])
-    mine = [bool(set(g.split("; ")) & street_units) if g else False for g in loads["grids"]]
+    mine = np.array([bool(set(g.split("; ")) & street_units) if g else False
+                     for g in loads["grids"]], dtype=bool)  # a list [] would pick columns
     return loads[mine].reset_index(drop=True)
 
 

@@ -61,6 +61,16 @@ def test_inspector_loads_on_the_tiny_district():
     assert list(street_loads(tiny_project(), S2, DATE)["inspector_id"]) == ["W2", "W3"]
 
 
+def test_a_division_without_inspectors_has_empty_loads_with_every_column():
+    # the planner imports the grids first; the balance view opens on them before any roster
+    project = tiny_project()
+    project.set_table(schema.INSPECTORS, project.inspectors.iloc[:0])
+    project.set_table(schema.ASSIGNMENTS, project.assignments.iloc[:0])
+    loads = street_loads(project, S2, DATE)
+    assert len(loads) == 0
+    assert {"inspector_id", "load_h", "patrol_km"} <= set(loads.columns)
+
+
 def test_last_months_coverage_is_joined_when_given():
     coverage = pd.DataFrame({"inspector_id": ["W1", "W2"], "swept_share": [0.8, 0.5],
                              "sources_visited": [3, 0], "sources_required": [4, 0]})
