@@ -3,6 +3,7 @@ selection selects rows; sorting and filtering; zoom to selection; the table mode
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from PySide6.QtCore import Qt
@@ -130,5 +131,40 @@ def test_the_table_model_formats_sorts_and_finds_rows(qtbot):
     assert [proxy.index(r, 0).data() for r in range(3)] == ["c", "a", "b"]  # 10, 2, missing
     proxy.sort(1, Qt.SortOrder.AscendingOrder)
     assert [proxy.index(r, 0).data() for r in range(3)] == ["b", "c", "a"]
-    assert model.index(0, 3).data(SORT_ROLE) == 1 and model.row_of("c") == 2
-    assert model.key(1) == "b" and model.row_of("zzz") is None
+    # the model holds its rows in the order shown, and its keys follow them
+    assert model.index(0, 3).data(SORT_ROLE) == 0 and model.row_of("c") == 1
+    assert model.key(0) == "b" and model.row_of("zzz") is None
+    assert model.frame["id"].tolist() == ["b", "c", "a"]
+
+
+def test_sorting_keeps_the_selection_and_survives_a_new_frame(qtbot):
+    from PySide6.QtCore import QItemSelectionModel
+    from PySide6.QtWidgets import QTableView
+
+    names = [f"第{i}社区" for i in range(5000)]
+    frame = pd.DataFrame({"id": [f"G{i:05d}" for i in range(5000)], "name": names,
+                          "area": np.arange(5000, 0, -1) * 1.5})
+    model = DataFrameModel(frame, "id")
+    proxy = make_proxy(model)
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(proxy)
+    view.setSortingEnabled(True)
+    view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    view.selectionModel().select(proxy.index(10, 0), QItemSelectionModel.SelectionFlag.Select
+                                 | QItemSelectionModel.SelectionFlag.Rows)
+    view.sortByColumn(2, Qt.SortOrder.AscendingOrder)  # the user clicks the area header
+    assert proxy.index(0, 0).data() == "G04999"  # the smallest area first
+    selected = [proxy.index(i.row(), 0).data() for i in view.selectionModel().selectedRows()]
+    assert selected == ["G00010"]  # the same row stays selected where it moved to
+    view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+    assert proxy.index(0, 0).data() == "G04999" and proxy.index(4999, 0).data() == "G00000"
+    model.set_frame(frame.iloc[::2])  # after an edit: new rows, the same order asked for
+    assert proxy.index(0, 0).data() == "G04998"
+    proxy.set_filter_text("第12")  # 第12, 第120..第129, 第1200..: the even ones are left
+    shown = [proxy.index(r, 0).data() for r in range(proxy.rowCount())]
+    expected = sorted((f"G{i:05d}" for i in range(0, 5000, 2) if str(i).startswith("12")),
+                      reverse=True)
+    assert shown == expected
+    proxy.set_filter_text("")
+    assert proxy.rowCount() == 2500

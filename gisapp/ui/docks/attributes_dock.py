@@ -99,7 +99,7 @@ class TablePage(QWidget):
 
     def _filter(self, text: str) -> None:
         self._updating = True
-        self.proxy.setFilterFixedString(text)
+        self.proxy.set_filter_text(text)
         self._updating = False
         self.show_selection(self._ids)
 
