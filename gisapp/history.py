@@ -73,6 +73,26 @@ def changes_between(project: Project, first, last, table_name: str | None = None
     return _describe(rows[(rows["date"] > first) & (rows["date"] <= last)])
 
 
+def changed_bounds(changes: pd.DataFrame) -> np.ndarray:
+    """Where each change of :func:`changes_between` or :func:`grid_history` lies: the lon/lat
+    bounds (minx, miny, maxx, maxy) of the feature as the edit left it, or as it was before a
+    deletion (so a deleted grid can still be found on the map); a row of NaN where the record
+    holds no geometry (assignments, inspectors).
+
+    >>> changes = pd.DataFrame({"before": [{"geometry": "POINT (116.3 40)"}, None],
+    ...                         "after": [None, {"role": "inspector"}]})
+    >>> changed_bounds(changes).tolist()
+    [[116.3, 40.0, 116.3, 40.0], [nan, nan, nan, nan]]
+    """
+    texts = np.array([_geometry_text(after) or _geometry_text(before)
+                      for before, after in zip(changes["before"], changes["after"])],
+                     dtype=object)
+    if not len(texts):
+        return np.empty((0, 4))
+    # a record that does not parse places nothing rather than failing the whole list
+    return shapely.bounds(shapely.from_wkt(texts, on_invalid="ignore"))
+
+
 # ---- the division on a date ------------------------------------------------------------------
 def division_on(project: Project, date) -> gpd.GeoDataFrame:
     """The grids as they stood at the end of local ``date``, sorted by grid code.
@@ -289,6 +309,10 @@ def _parse(text) -> dict | None:
         return None
     value = json.loads(str(text))
     return value if isinstance(value, dict) else None
+
+
+def _geometry_text(record) -> str | None:
+    return (record.get("geometry") or None) if isinstance(record, dict) else None
 
 
 def _change(before, after) -> tuple[str, str]:

@@ -2,7 +2,8 @@
 inspector dragged from its roster onto a grid on the map), the workload balance (a dock and
 its suggestion on the map), incidents (File → Import Incidents, a layer and a dock), the
 division as it stood on a date (View → Division on Date), a grid's history with restore,
-and File → Export Division Table.
+what changed between two dates (Edit → Changes Between Dates), and File → Export Division
+Table.
 
 Wiring only: assignments, balances and restores are undoable edits pushed through the
 EditingController; the core answers every question (gisapp.inspectors, gisapp.workload,
@@ -15,6 +16,7 @@ import datetime as dt
 from pathlib import Path
 
 import geopandas as gpd
+import shapely
 from PySide6.QtCore import QDate, QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDateEdit, QFileDialog, QLabel, QToolBar
@@ -32,6 +34,7 @@ from gisapp.layers.history import DivisionOnDateLayer
 from gisapp.layers.incidents import IncidentLayer
 from gisapp.reports.division import export_division
 from gisapp.restoring import restore_edits
+from gisapp.ui.dialogs.changes_between import ChangesBetweenDialog, ChangeTarget
 from gisapp.ui.dialogs.grid_history import GridHistoryDialog
 from gisapp.ui.docks.assignment_dock import AssignmentDock, dropped_inspector
 from gisapp.ui.docks.balance_dock import BalanceDock
@@ -51,6 +54,8 @@ class PlanningPanels(QObject):
         self.balance_layer: BalanceLayer | None = None
         self.division_layer: DivisionOnDateLayer | None = None
         self.history_dialog: GridHistoryDialog | None = None
+        self.changes_dialog: ChangesBetweenDialog | None = None
+        self.removed_layer: DivisionOnDateLayer | None = None  # a deleted grid's outline
         self._build_docks()
         self._build_actions()
         self._build_history_bar()
@@ -98,6 +103,11 @@ class PlanningPanels(QObject):
         self.history_action = QAction(_("Grid &History…"), window)
         self.history_action.setShortcut(QKeySequence("Ctrl+H"))
         self.history_action.triggered.connect(lambda: self.show_grid_history())
+        self.changes_action = QAction(_("&Changes Between Dates…"), window)
+        self.changes_action.setShortcut(QKeySequence("Ctrl+Shift+H"))
+        self.changes_action.setToolTip(_("List what changed in the grids, sources and "
+                                         "assignments between two dates"))
+        self.changes_action.triggered.connect(lambda: self.show_changes_between())
         self.division_date_action = QAction(_("Division on &Date…"), window)
         self.division_date_action.setCheckable(True)
         self.division_date_action.setToolTip(_("Show the grid division as it stood on a "
@@ -111,6 +121,7 @@ class PlanningPanels(QObject):
         file_menu.insertSeparator(window.settings_action)
         self.controller.edit_menu.addSeparator()
         self.controller.edit_menu.addAction(self.history_action)
+        self.controller.edit_menu.addAction(self.changes_action)
         view = window.view_menu
         view.addAction(self.division_date_action)
         for dock in (self.assignment_dock, self.balance_dock, self.incidents_dock):
@@ -128,6 +139,7 @@ class PlanningPanels(QObject):
         bar.addWidget(QLabel(" " + _("Division on") + " ", bar))
         bar.addWidget(self.division_date)
         bar.addAction(self.division_date_action)
+        bar.addAction(self.changes_action)
         window.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
         bar.hide()
         self.history_bar = bar
@@ -135,7 +147,8 @@ class PlanningPanels(QObject):
     # ---- the controller's hooks ------------------------------------------------------------
     def layers(self) -> list:
         return [layer for layer in (self.incident_layer, self.balance_layer,
-                                    self.division_layer) if layer is not None and len(layer)]
+                                    self.division_layer, self.removed_layer)
+                if layer is not None and len(layer)]
 
     @property
     def project(self):
@@ -147,6 +160,10 @@ class PlanningPanels(QObject):
         self.division_date_action.blockSignals(True)
         self.division_date_action.setChecked(False)
         self.division_date_action.blockSignals(False)
+        if self.changes_dialog is not None:  # it lists another project's changes
+            self.changes_dialog.close()
+            self.changes_dialog = None
+        self.removed_layer = None
         self.incident_layer = IncidentLayer(project.incidents, _("Incidents"))
         self.assignment_dock.set_project(project)
         self.balance_dock.set_project(project)
@@ -179,6 +196,8 @@ class PlanningPanels(QObject):
             self._refresh_incidents()
         if self.history_dialog is not None and self.history_dialog.isVisible():
             self.history_dialog.refresh()
+        if self.changes_dialog is not None and self.changes_dialog.isVisible():
+            self.changes_dialog.refresh()
 
     # ---- assignments -----------------------------------------------------------------------
     def assign(self, grid_code: str, role: str, who: str, valid_from: str) -> bool:
@@ -386,6 +405,80 @@ class PlanningPanels(QObject):
         dialog.show()
         self.history_dialog = dialog
         return dialog
+
+    def show_changes_between(self, first: dt.date | None = None, last: dt.date | None = None
+                             ) -> ChangesBetweenDialog | None:
+        """The changes between two dates (default: from the first of last month to today)."""
+        project = self.project
+        if project is None:
+            return None
+        dialog = self.changes_dialog
+        if dialog is None:
+            dialog = ChangesBetweenDialog(project, first, last, self.window)
+            dialog.change_chosen.connect(self.show_change)
+            dialog.history_requested.connect(self.show_grid_history)
+            dialog.finished.connect(lambda _result: self._show_removed(None))
+            self._place_below_map_centre(dialog)
+            self.changes_dialog = dialog
+        elif first is not None or last is not None:
+            dialog.set_dates(first or dialog.first, last or dialog.last)
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        return dialog
+
+    def show_change(self, target: ChangeTarget) -> None:
+        """Zoom to a listed change: select the feature if it is still there, else show where
+        its history record puts it."""
+        index = self.window.index
+        if target.kind is not None and index is not None \
+                and index.extent(target.kind, [target.feature_id]) is not None:
+            self._show_removed(None)
+            self.window._zoom_and_select(target.kind, [target.feature_id])
+        elif target.bounds is not None:
+            if target.kind is not None:
+                self.window.selection.clear(target.kind)
+            self._show_removed(target)
+            self.controller._zoom_to_lonlat_box(target.bounds)
+            self.controller.show_message(_("{id} is no longer in the project: the map shows "
+                                           "where it was.").format(id=target.feature_id))
+        else:
+            self._show_removed(None)
+            self.controller.show_message(_("{id} is not on the map.").format(
+                id=target.feature_id))
+
+    def _show_removed(self, target: ChangeTarget | None) -> None:
+        """Outline a grid that is no longer in the table as its history record keeps it
+        (dashed, like the division on a date); None takes the outline away."""
+        layer = None
+        record = target.record if target is not None else {}
+        if target is not None and target.kind == GRIDS and record.get("geometry"):
+            shape = shapely.from_wkt(record["geometry"], on_invalid="ignore")
+            if shape is not None:
+                frame = gpd.GeoDataFrame(
+                    {"level": [int(record.get("level") or 3)],
+                     "name": [record.get("name") or target.feature_id]},
+                    geometry=[shape], crs=schema.STORAGE_CRS)
+                layer = DivisionOnDateLayer(frame, dt.date.today(), _(  # day: a label only
+                    "Grid {code} (removed)").format(code=target.feature_id))
+        if layer is None and self.removed_layer is None:
+            return
+        self.removed_layer = layer
+        self.window._show_layers()
+
+    def _place_below_map_centre(self, dialog: ChangesBetweenDialog) -> None:
+        """Put the dialog over the lower part of the map, so the feature a chosen row zooms
+        to (in the map's centre) stays in sight."""
+        canvas = self.window.canvas
+        if not canvas.isVisible():
+            return
+        bottom_left = canvas.mapToGlobal(canvas.rect().bottomLeft())
+        width = min(dialog.width(), canvas.width())
+        x = bottom_left.x() + (canvas.width() - width) // 2
+        y = bottom_left.y() - dialog.height() - 8
+        y = max(y, canvas.mapToGlobal(canvas.rect().center()).y() + 40)
+        screen = canvas.screen().availableGeometry()
+        dialog.move(x, max(screen.top(), min(y, screen.bottom() - dialog.height())))
 
     def restore(self, code: str, version: dict) -> bool:
         try:
