@@ -8,6 +8,8 @@ from collections.abc import Callable
 import numpy as np
 import shapely
 
+from gisapp.i18n import _
+
 SUPPORTED_CRS = ("wgs84", "cgcs2000", "gcj02", "bd09")
 
 _ALIASES = {"wgs84": "wgs84", "epsg:4326": "wgs84", "cgcs2000": "wgs84", "epsg:4490": "wgs84",
@@ -137,8 +139,8 @@ def metric_crs_for(lon: float, lat: float) -> str:
     """
     lon, lat = float(lon), float(lat)
     if not (73.5 <= lon < 136.5) or not (_CHINA_BOX[2] <= lat <= _CHINA_BOX[3]):
-        raise ValueError(f"no CGCS2000 3-degree zone for lon {lon}, lat {lat}: "
-                         "lon must be in [73.5, 136.5) E and lat within China")
+        raise ValueError(_("no CGCS2000 3-degree zone for lon {lon}, lat {lat}: lon must be "
+                           "in [73.5, 136.5) E and lat within China").format(lon=lon, lat=lat))
     central_meridian = 3 * math.floor(lon / 3 + 0.5)
     return f"EPSG:{4534 + (central_meridian - 75) // 3}"
 
@@ -185,8 +187,8 @@ def _floats(lon, lat) -> tuple[np.ndarray, np.ndarray]:
 def _canonical(crs: str) -> str:
     kind = _ALIASES.get(str(crs).strip().lower())
     if kind is None:
-        raise ValueError(f"unknown CRS {crs!r}: use one of {', '.join(SUPPORTED_CRS)} "
-                         "(or EPSG:4326, EPSG:4490)")
+        raise ValueError(_("unknown CRS {crs!r}: use one of {supported} (or EPSG:4326, "
+                           "EPSG:4490)").format(crs=crs, supported=", ".join(SUPPORTED_CRS)))
     return kind
 
 
@@ -220,7 +222,7 @@ def _invert(forward, lon: np.ndarray, lat: np.ndarray,
             start: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Solve forward(x, y) == (lon, lat) by fixed-point iteration from ``start``."""
     x, y = start
-    for _ in range(_MAX_ITER):
+    for _step in range(_MAX_ITER):
         fx, fy = forward(x, y)
         dx, dy = lon - fx, lat - fy
         x, y = x + dx, y + dy

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gisapp.i18n import _
+
 
 class GisappError(Exception):
     """Base of the errors gisapp raises on purpose (the CLI exits 1 on the others)."""
@@ -27,15 +29,17 @@ class InputError(GisappError):
 
     @property
     def message(self) -> str:
-        parts = []
-        if self.file:
-            parts.append(self.file)
+        """``file: row N: column 'c': problem`` in the current language (第 N 行 in Chinese)."""
+        where = self.file or ""
         if self.row is not None:
-            parts.append(f"row {self.row}")
+            where = (_("{file}: row {row}").format(file=where, row=self.row) if where
+                     else _("row {row}").format(row=self.row))
         if self.column:
-            parts.append(f"column {self.column!r}")
-        parts.append(self.problem)
-        return ": ".join(parts)
+            where = (_("{where}: column {column!r}").format(where=where, column=self.column)
+                     if where else _("column {column!r}").format(column=self.column))
+        if not where:
+            return self.problem
+        return _("{where}: {problem}").format(where=where, problem=self.problem)
 
 
 class ProjectError(GisappError):

@@ -21,6 +21,7 @@ from gisapp import crs as crs_mod
 from gisapp import schema
 from gisapp.errors import InputError
 from gisapp.fixes import Fixes
+from gisapp.i18n import _
 from gisapp.io.report import ImportReport
 from gisapp.progress import Progress, step
 from gisapp.project import Project
@@ -53,7 +54,7 @@ def import_file(project: Project, kind: str, path: str | Path, *, crs: str | Non
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}")
     if not path.is_file():
-        raise InputError(path, "no such file")
+        raise InputError(path, _("no such file"))
     digest = _sha256(path)
     _refuse_repeated_track_import(project, kind, path, digest)
     step(progress, 0, 4, f"reading {path.name}")
@@ -112,9 +113,9 @@ def _refuse_repeated_track_import(project, kind, path, digest):
     earlier = imports[(imports["sha256"] == digest) & (imports["kind"] == "tracks")]
     if len(earlier):
         first = earlier.iloc[0]
-        raise InputError(path, f"these tracks were already imported on {first['imported_at']} "
-                         f"(from {first['file']}); importing them again would count every "
-                         "fix twice")
+        raise InputError(path, _("these tracks were already imported on {at} (from {file}); "
+                                 "importing them again would count every fix twice").format(
+            at=first["imported_at"], file=first["file"]))
 
 
 def _to_wgs84(kind, data, crs, project: Project, report: ImportReport):
@@ -123,11 +124,11 @@ def _to_wgs84(kind, data, crs, project: Project, report: ImportReport):
     if crs is None:
         guess = _guess_datum(kind, data, project)
         if guess:
-            raise InputError(report.file, f"the coordinates look like {guess.upper()} "
-                             f"(they fit the district's grids far better after conversion "
-                             f"from {guess.upper()} to WGS-84); say which they are with "
-                             f"--crs {guess} (or --crs wgs84 if they really are GPS "
-                             "coordinates)")
+            raise InputError(report.file, _(
+                "the coordinates look like {datum} (they fit the district's grids far better "
+                "after conversion from {datum} to WGS-84); say which they are with --crs "
+                "{option} (or --crs wgs84 if they really are GPS coordinates)").format(
+                    datum=guess.upper(), option=guess))
         return data
     kind_crs = crs.lower()
     if kind_crs in ("wgs84", "cgcs2000", "epsg:4326", "epsg:4490"):
@@ -189,11 +190,11 @@ def _merge_grids(project: Project, grids: gpd.GeoDataFrame, report: ImportReport
     existing = set(project.grids["grid_code"].dropna().astype(str))
     codes = grids["grid_code"].astype(str)
     clash = codes.isin(existing).to_numpy()
-    _reject_rows(report, grids, clash, "grid code already in the project")
+    _reject_rows(report, grids, clash, _("grid code already in the project"))
     known = existing | set(codes)
     parent = grids["parent_code"]
     orphan = (parent.notna() & ~parent.astype(str).isin(known)).to_numpy() & ~clash
-    _reject_rows(report, grids, orphan, "parent grid code not found in the file or project")
+    _reject_rows(report, grids, orphan, _("parent grid code not found in the file or project"))
     good = grids[~(clash | orphan)]
     project.record_history("import", schema.GRIDS, good["grid_code"], None,
                            _feature_dicts(good))
@@ -203,7 +204,7 @@ def _merge_grids(project: Project, grids: gpd.GeoDataFrame, report: ImportReport
 def _merge_sources(project: Project, sources: gpd.GeoDataFrame, report: ImportReport):
     existing = set(project.sources["source_id"].dropna().astype(str))
     clash = sources["source_id"].astype(str).isin(existing).to_numpy()
-    _reject_rows(report, sources, clash, "source id already in the project")
+    _reject_rows(report, sources, clash, _("source id already in the project"))
     sources = sources.copy()
     outside = np.zeros(len(sources), bool)
     grids = project.grids
@@ -211,7 +212,7 @@ def _merge_sources(project: Project, sources: gpd.GeoDataFrame, report: ImportRe
         deepest = grids[grids["level"] == min(3, int(grids["level"].max()))]
         containing = _containing_code(deepest, sources.geometry.values)
         outside = containing.isna().to_numpy() & ~clash
-        _reject_rows(report, sources, outside, "lies outside every grid of the district")
+        _reject_rows(report, sources, outside, _("lies outside every grid of the district"))
         fill = sources["grid_code"].isna().to_numpy()
         sources.loc[fill, "grid_code"] = containing[fill].to_numpy()
         keys = grids[grids["level"] == 4]
@@ -248,12 +249,12 @@ def _merge_assignments(project: Project, rows: pd.DataFrame, report: ImportRepor
     grid_codes = set(project.grids["grid_code"].dropna().astype(str))
     inspector_ids = set(project.inspectors["inspector_id"].dropna().astype(str))
     no_grid = ~rows["grid_code"].astype(str).isin(grid_codes).to_numpy()
-    _reject_rows(report, rows, no_grid, "grid code not in the project")
+    _reject_rows(report, rows, no_grid, _("grid code not in the project"))
     has_id = rows["inspector_id"].notna().to_numpy()
     unknown = has_id & ~rows["inspector_id"].astype(str).isin(inspector_ids).to_numpy() \
         & ~no_grid
-    _reject_rows(report, rows, unknown, "inspector id not in the project (import inspectors "
-                 "first)")
+    _reject_rows(report, rows, unknown, _("inspector id not in the project (import "
+                                          "inspectors first)"))
     good = rows[~(no_grid | unknown)]
     ids = (good["grid_code"].astype(str) + "/" + good["role"].astype(str) + "/"
            + good["person_name"].fillna(good["inspector_id"]).astype(str))

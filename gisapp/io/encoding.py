@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from gisapp.i18n import _
+
 TEXT_ENCODINGS = ("utf-8", "gb18030")
 _LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "gb18030": "GB18030/GBK", "utf-16": "UTF-16"}
 
@@ -65,10 +67,15 @@ def locate_undecodable(items: Sequence[bytes], encodings: Sequence[str] = TEXT_E
                 first_failure.setdefault(encoding, index)
         if len(failed) == len(encodings):
             shown = item.decode("utf-8", errors="backslashreplace")
-            names = " nor ".join(label(e) for e in encodings)
-            return index, f'text "{shown}" is neither {names}'
+            names = [label(e) for e in encodings]
+            if len(names) == 2:
+                return index, _('text "{text}" is neither {first} nor {second}').format(
+                    text=shown, first=names[0], second=names[1])
+            return index, _('text "{text}" is not {encodings}').format(
+                text=shown, encodings=_(", ").join(names))
         if len(first_failure) == len(encodings):
             other = next(e for e in encodings if e not in failed)
-            return index, (f"text mixes encodings: this row is not {label(failed[0])}, "
-                           f"but an earlier row is not {label(other)}")
+            return index, _("text mixes encodings: this row is not {encoding}, but an earlier "
+                            "row is not {other}").format(encoding=label(failed[0]),
+                                                         other=label(other))
     raise ValueError("every item decodes with one encoding; nothing to locate")

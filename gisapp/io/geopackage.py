@@ -14,6 +14,7 @@ import pandas as pd
 import pyogrio
 
 from gisapp.errors import ProjectError
+from gisapp.i18n import _
 
 GEOMETRY_TYPES = {"grids": "MultiPolygon", "sources": "Point", "incidents": "Point"}
 
@@ -22,7 +23,8 @@ def list_tables(path: Path) -> dict[str, str | None]:
     try:
         return {name: geom for name, geom in pyogrio.list_layers(path)}
     except Exception as exc:  # GDAL says "not recognized as a supported file format"
-        raise ProjectError(f"{path}: not a readable GeoPackage ({exc})") from exc
+        raise ProjectError(_("{file}: not a readable GeoPackage ({error})").format(
+            file=path, error=exc)) from exc
 
 
 def read_table(path: Path, name: str) -> pd.DataFrame | gpd.GeoDataFrame:
@@ -36,7 +38,7 @@ def read_table(path: Path, name: str) -> pd.DataFrame | gpd.GeoDataFrame:
 def write_tables(path: Path, tables: dict[str, pd.DataFrame]) -> None:
     """Write all tables into a NEW file at ``path`` (which must not exist) and fsync it."""
     if path.exists():
-        raise ProjectError(f"{path}: refusing to overwrite in place")
+        raise ProjectError(_("{file}: refusing to overwrite in place").format(file=path))
     for name, frame in tables.items():
         geometry_type = GEOMETRY_TYPES.get(name)
         if geometry_type:
@@ -54,9 +56,10 @@ def check_integrity(path: Path) -> None:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
             result = db.execute("PRAGMA quick_check").fetchone()[0]
     except sqlite3.DatabaseError as exc:
-        raise ProjectError(f"{path}: damaged file ({exc})") from exc
+        raise ProjectError(_("{file}: damaged file ({error})").format(file=path,
+                                                                       error=exc)) from exc
     if result != "ok":
-        raise ProjectError(f"{path}: damaged file ({result})")
+        raise ProjectError(_("{file}: damaged file ({error})").format(file=path, error=result))
 
 
 def _fsync(path: Path) -> None:

@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from gisapp.errors import InputError
 from gisapp.fixes import Fixes
+from gisapp.i18n import _
 from gisapp.io.report import ImportReport
 from gisapp.io.track_columns import (TrackSource, build_fixes, check_timezone, count,
                                      note_accuracy_source, one_inspector, parsed_from_text,
@@ -36,9 +37,7 @@ def read_gpx(path, *, inspector_id: str | None = None, timezone: str = TRACK_TIM
     points, counts = _track_points(path)
     _note_counts(counts, len(points), report)
     if points.empty:
-        skipped = _skipped_text(counts)
-        raise InputError(path, "no fixes: the GPX has no track points"
-                         + (f", only {skipped}, which are plans, not fixes" if skipped else ""))
+        raise InputError(path, _no_track_points(counts))
     columns = {"time": "time", "lon": "lon", "lat": "lat"}
     if (points["hdop"] != "").any():
         columns["accuracy"] = "hdop"
@@ -65,7 +64,8 @@ def _track_points(path: Path) -> tuple[pd.DataFrame, dict[str, int]]:
             tag = elem.tag.rpartition("}")[2]
             if event == "start":
                 if not stack and tag != "gpx":
-                    raise InputError(path, f"not a GPX file (the root element is <{tag}>)")
+                    raise InputError(path, _("not a GPX file (the root element is <{tag}>)")
+                                     .format(tag=tag))
                 stack.append(tag)
                 if tag == "trk":
                     counts["trk"] += 1
@@ -85,7 +85,8 @@ def _track_points(path: Path) -> tuple[pd.DataFrame, dict[str, int]]:
                 counts[tag] += 1
                 elem.clear()
     except ET.ParseError as exc:
-        raise InputError(path, f"not a readable GPX file: {exc}") from exc
+        raise InputError(path, _("not a readable GPX file: {error}").format(
+            error=exc)) from exc
     return pd.DataFrame(rows, dtype="string"), counts
 
 
@@ -96,6 +97,21 @@ def _note_counts(counts: dict[str, int], n_points: int, report: ImportReport) ->
     skipped = _skipped_text(counts)
     if skipped:
         report.notes.append(f"{skipped} not read: they are plans, not fixes")
+
+
+def _no_track_points(counts: dict[str, int]) -> str:
+    """Why a GPX without track points imports nothing, naming the plans it holds instead."""
+    parts = []
+    if counts["wpt"]:
+        parts.append(_("1 waypoint") if counts["wpt"] == 1 else
+                     _("{count} waypoints").format(count=counts["wpt"]))
+    if counts["rtept"]:
+        parts.append(_("1 route point") if counts["rtept"] == 1 else
+                     _("{count} route points").format(count=counts["rtept"]))
+    if not parts:
+        return _("no fixes: the GPX has no track points")
+    return _("no fixes: the GPX has no track points, only {skipped}, which are plans, not "
+             "fixes").format(skipped=_(" and ").join(parts))
 
 
 def _skipped_text(counts: dict[str, int]) -> str:

@@ -18,9 +18,11 @@ import pandas as pd
 
 from gisapp import schema
 from gisapp.errors import InputError
+from gisapp.i18n import _
 from gisapp.io.report import ImportReport
-from gisapp.io.tables import (RowChecks, check_value_targets, field_texts, read_table,
-                              resolve_columns, start_report, translate, with_values)
+from gisapp.io.tables import (UNKNOWN_CATEGORY, RowChecks, check_value_targets, field_texts,
+                              read_table, resolve_columns, start_report, translate,
+                              with_values)
 
 INCIDENT_NAMES = {
     "incident_id": ("incident_id", "id", "编号", "事件编号", "案件编号", "问题编号"),
@@ -93,20 +95,21 @@ def read_incidents(path: str | Path, mapping: Mapping | None = None,
                               value_columns=("category",), defaults=defaults)
     if not ({"lon", "lat"} <= set(columns) or "coordinates" in columns):
         looked = INCIDENT_NAMES["lon"] + INCIDENT_NAMES["lat"] + INCIDENT_NAMES["coordinates"]
-        raise InputError(path, f"where did it happen? needs lon and lat columns or a "
-                               f"coordinates column (looked for {', '.join(looked)}); "
-                               f"columns found: {', '.join(map(str, table.columns))}")
+        raise InputError(path, _("where did it happen? needs lon and lat columns or a "
+                                 "coordinates column (looked for {names}); columns found: "
+                                 "{found}").format(names=_(", ").join(looked),
+                                                   found=_(", ").join(map(str, table.columns))))
     text = field_texts(table, columns, INCIDENT_NAMES, defaults)
     checks = RowChecks(table.index, table)
     checks.unique(text["incident_id"], "incident_id")
     reported_at, bad_time = parse_times(text["reported_at"])
-    checks.add(text["reported_at"].isna(), "missing time")
-    checks.add(bad_time, with_values("time {value} is not a date and time (use "
-                                     "2026-09-30 14:20)", text["reported_at"]))
+    checks.add(text["reported_at"].isna(), _("missing time"))
+    checks.add(bad_time, with_values(_("time {value} is not a date and time (use "
+                                       "2026-09-30 14:20)"), text["reported_at"]))
     category = translate(text["category"], CATEGORY_VALUES,
                          (mapping or {}).get("category_values"))
-    checks.add(category.isna(), with_values("unknown category {value}; allowed: "
-                                            + _CATEGORY_HELP, text["category"]))
+    checks.add(category.isna(), with_values(_(UNKNOWN_CATEGORY), text["category"],
+                                            allowed=_CATEGORY_HELP))
     lon, lat = _coordinates(text, columns)
     _check_coordinates(checks, lon, lat, text, columns)
     out = pd.DataFrame({"incident_id": text["incident_id"], "reported_at": reported_at,
@@ -170,17 +173,17 @@ def _coordinates(text, columns) -> tuple[pd.Series, pd.Series]:
 def _check_coordinates(checks: RowChecks, lon, lat, text, columns) -> None:
     given = (text["lon"].notna() & text["lat"].notna() if "lon" in columns
              else text["coordinates"].notna())
-    checks.add(~given, "missing coordinates: where did it happen?")
+    checks.add(~given, _("missing coordinates: where did it happen?"))
     shown = (text["lon"].fillna("") + ", " + text["lat"].fillna("") if "lon" in columns
              else text["coordinates"])
     unreadable = given & (lon.isna() | lat.isna())
-    checks.add(unreadable, with_values("coordinates {value} are not two numbers "
-                                       "(longitude, latitude in degrees)", shown))
+    checks.add(unreadable, with_values(_("coordinates {value} are not two numbers "
+                                         "(longitude, latitude in degrees)"), shown))
     inside = lon.between(*_LON_RANGE) & lat.between(*_LAT_RANGE)
     swapped = lat.between(*_LON_RANGE) & lon.between(*_LAT_RANGE)
     checks.add((~unreadable & given & swapped).to_numpy(bool),
-               with_values("coordinates {value} look swapped: longitude comes first "
-                           "(113.62, 34.75)", shown))
+               with_values(_("coordinates {value} look swapped: longitude comes first "
+                             "(113.62, 34.75)"), shown))
     checks.add((~unreadable & given & ~inside & ~swapped).to_numpy(bool),
-               with_values("coordinates {value} are outside China; give WGS-84 longitude "
-                           "and latitude in degrees", shown))
+               with_values(_("coordinates {value} are outside China; give WGS-84 longitude "
+                             "and latitude in degrees"), shown))

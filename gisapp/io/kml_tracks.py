@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from gisapp.errors import InputError
 from gisapp.fixes import Fixes
+from gisapp.i18n import _
 from gisapp.io.report import ImportReport
 from gisapp.io.track_columns import (TrackSource, build_fixes, check_timezone, count,
                                      one_inspector, parsed_from_text, require_file)
@@ -37,9 +38,7 @@ def read_kml_tracks(path, *, inspector_id: str | None = None, timezone: str = TR
     points, refused, counts = _track_points(path)
     _note_counts(counts, report)
     if points.empty:
-        raise InputError(path, "no fixes: the KML has no <gx:Track> or <LineString>"
-                         + (f" (only {count(counts['Point'], 'point placemark')})"
-                            if counts["Point"] else ""))
+        raise InputError(path, _no_tracks(counts["Point"]))
     inspector = one_inspector(path, inspector_id, report)
     step(progress, 1, 3, "checking fixes")
     parsed = parsed_from_text(pa.Table.from_pandas(points[list(_COLUMNS)],
@@ -77,7 +76,8 @@ def _track_points(path: Path) -> tuple[pd.DataFrame, np.ndarray, dict[str, int]]
             tag = elem.tag.rpartition("}")[2]
             if event == "start":
                 if not stack and tag != "kml":
-                    raise InputError(path, f"not a KML file (the root element is <{tag}>)")
+                    raise InputError(path, _("not a KML file (the root element is <{tag}>)")
+                                     .format(tag=tag))
                 stack.append(tag)
                 if tag == "Placemark":
                     placemark = ""
@@ -97,15 +97,25 @@ def _track_points(path: Path) -> tuple[pd.DataFrame, np.ndarray, dict[str, int]]
                 name = placemark or f"line {counts['LineString']}"
                 text = "".join((c.text or "") for c in elem if _local(c) == "coordinates")
                 coords = [t.split(",") for t in text.split()]
-                add(name, [], coords, f"LineString {name!r} has no times: a patrol track "
-                                      f"needs a time for every point (export it as a "
-                                      f"gx:Track or as GPX)")
+                add(name, [], coords, _("LineString {name!r} has no times: a patrol track "
+                                        "needs a time for every point (export it as a "
+                                        "gx:Track or as GPX)").format(name=name))
                 elem.clear()
             elif tag == "Point" and "Placemark" in stack:
                 counts["Point"] += 1
     except ET.ParseError as exc:
-        raise InputError(path, f"not a readable KML file: {exc}") from exc
+        raise InputError(path, _("not a readable KML file: {error}").format(
+            error=exc)) from exc
     return (pd.DataFrame(rows, dtype="string"), np.asarray(refused, dtype=object), counts)
+
+
+def _no_tracks(point_placemarks: int) -> str:
+    if point_placemarks == 1:
+        return _("no fixes: the KML has no <gx:Track> or <LineString> (only 1 point placemark)")
+    if point_placemarks:
+        return _("no fixes: the KML has no <gx:Track> or <LineString> (only {count} point "
+                 "placemarks)").format(count=point_placemarks)
+    return _("no fixes: the KML has no <gx:Track> or <LineString>")
 
 
 def _local(elem) -> str:

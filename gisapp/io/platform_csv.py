@@ -27,6 +27,7 @@ import pyarrow.csv as pacsv
 
 from gisapp.errors import InputError
 from gisapp.fixes import Fixes
+from gisapp.i18n import _
 from gisapp.io import gpx, kml_tracks
 from gisapp.io.encoding import decode_strict
 from gisapp.io.report import ImportReport
@@ -55,16 +56,18 @@ def read_tracks(path, *, inspector_id: str | None = None, timezone: str = TRACK_
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in _TABLE_READERS and suffix not in _POINT_READERS:
-        known = ", ".join(sorted({*_TABLE_READERS, *_POINT_READERS}))
-        raise InputError(path, f"cannot read tracks from a {suffix or 'suffix-less'} file "
-                               f"(expected one of {known})")
+        known = _(", ").join(sorted({*_TABLE_READERS, *_POINT_READERS}))
+        message = (_("cannot read tracks from a {suffix} file (expected one of {known})")
+                   if suffix else
+                   _("cannot read tracks from a suffix-less file (expected one of {known})"))
+        raise InputError(path, message.format(suffix=suffix, known=known))
     fields = dict(id_field=id_field, time_field=time_field, lon_field=lon_field,
                   lat_field=lat_field, accuracy_field=accuracy_field)
     if suffix in _POINT_READERS:
         given = [name for name, value in fields.items() if value is not None]
         if given:
-            raise InputError(path, f"{', '.join(given)} name table columns; a {suffix} file "
-                                   f"has none")
+            raise InputError(path, _("{options} name table columns; a {suffix} file has none")
+                             .format(options=_(", ").join(given), suffix=suffix))
         return _POINT_READERS[suffix](path, inspector_id=inspector_id, timezone=timezone,
                                       progress=progress)
     return _TABLE_READERS[suffix](path, inspector_id=inspector_id, timezone=timezone,
@@ -116,7 +119,7 @@ def read_tracks_csv(path, *, id_field: str | None = None, time_field: str | None
         _reject_odd_rows(records, report)
     report.rows_read = len(parsed) + odd_rows
     if report.rows_read == 0:
-        raise InputError(path, "no fixes: the file has a header but no data rows")
+        raise InputError(path, _("no fixes: the file has a header but no data rows"))
     fixes = build_fixes(parsed, report, TrackSource(str(path), columns, records.locate))
     step(progress, _STEPS, _STEPS, f"{len(fixes):,} fixes read")
     return fixes, report
@@ -124,8 +127,8 @@ def read_tracks_csv(path, *, id_field: str | None = None, time_field: str | None
 
 def _one_id_source(path: Path, id_field, inspector_id) -> None:
     if id_field is not None and inspector_id is not None:
-        raise InputError(path, "give id_field (a column) or inspector_id (one id for the "
-                               "whole file), not both")
+        raise InputError(path, _("give id_field (a column) or inspector_id (one id for the "
+                                 "whole file), not both"))
 
 
 @dataclass(frozen=True)
@@ -149,7 +152,7 @@ def _read_head(path: Path) -> _CsvHead:
         raw = f.read(_HEAD_BYTES)
         whole = len(raw) < _HEAD_BYTES
     if not raw.strip():
-        raise InputError(path, "no fixes: the file is empty")
+        raise InputError(path, _("no fixes: the file is empty"))
     encoding = _encoding_of(path, raw)
     text = raw.decode(encoding, errors="replace")
     lines = text.split("\n")
@@ -159,11 +162,11 @@ def _read_head(path: Path) -> _CsvHead:
     try:
         sep, header_line, rows = _layout_of(lines)
     except csv.Error as exc:
-        raise InputError(path, f"not a text table: {exc}") from exc
+        raise InputError(path, _("not a text table: {error}").format(error=exc)) from exc
     header = _unique_names(rows[0])
     data = rows[1:]
     if not data and whole:
-        raise InputError(path, "no fixes: the file has a header but no data rows")
+        raise InputError(path, _("no fixes: the file has a header but no data rows"))
     samples = {name: [r[i].strip() for r in data[:200] if i < len(r) and r[i].strip()]
                for i, name in enumerate(header)}
     return _CsvHead(encoding, sep, header_line, header, samples, '"' in text)
@@ -173,17 +176,18 @@ def _encoding_of(path: Path, raw: bytes) -> str:
     if raw.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(path, "the file is UTF-16 (Excel's 'Unicode text'); save it as "
-                               "'CSV UTF-8' or CSV and import again")
+        raise InputError(path, _("the file is UTF-16 (Excel's 'Unicode text'); save it as "
+                                 "'CSV UTF-8' or CSV and import again"))
     if b"\x00" in raw:
-        kind = " (it looks like an Excel workbook: give it the .xlsx suffix)" \
-            if raw.startswith(b"PK\x03\x04") else ""
-        raise InputError(path, f"a binary file, not a text table{kind}")
+        raise InputError(path, _("a binary file, not a text table (it looks like an Excel "
+                                 "workbook: give it the .xlsx suffix)")
+                         if raw.startswith(b"PK\x03\x04") else
+                         _("a binary file, not a text table"))
     cut = raw[:raw.rfind(b"\n") + 1] if len(raw) == _HEAD_BYTES else raw
     decoded = decode_strict(cut)  # UTF-8, else GB18030 (the superset of GBK)
     if decoded is None:
-        raise InputError(path, "the text is neither UTF-8 nor GB18030/GBK; save it as "
-                               "'CSV UTF-8' and import again")
+        raise InputError(path, _("the text is neither UTF-8 nor GB18030/GBK; save it as "
+                                 "'CSV UTF-8' and import again"))
     return decoded[1]
 
 
@@ -265,7 +269,7 @@ def _read_parsed(path: Path, head: _CsvHead, columns: dict[str, str], timezone: 
         if head.encoding == "utf-8" and "utf8" in str(exc).lower().replace("-", ""):
             head = replace(head, encoding="gb18030")
             return _read_parsed(path, head, columns, timezone, inspector_id, report)
-        raise InputError(path, f"cannot read the CSV: {exc}") from exc
+        raise InputError(path, _("cannot read the CSV: {error}").format(error=exc)) from exc
 
 
 def _read_fast(path, head, columns, timezone, inspector_id):
@@ -370,14 +374,15 @@ class _CsvRecords:
 
     def _frame(self, records: np.ndarray) -> pd.DataFrame:
         names = self.head.header
+        extra = _("(extra fields)")  # a column of the rejects report
         out = []
         for fields in (self._fields(int(r)) for r in records):
             row = dict(zip(names, fields))
             if len(fields) > len(names):
-                row["(extra fields)"] = self.head.sep.join(fields[len(names):])
+                row[extra] = self.head.sep.join(fields[len(names):])
             out.append(row)
         return pd.DataFrame(out, columns=list(names) + (
-            ["(extra fields)"] if any("(extra fields)" in r for r in out) else []),
+            [extra] if any(extra in r for r in out) else []),
             dtype="string").fillna("")
 
     def _scan(self) -> None:
@@ -440,8 +445,8 @@ def _reject_odd_rows(records: _CsvRecords, report: ImportReport) -> None:
     expected = len(records.head.header)
     for width in np.unique(widths):
         pick = np.flatnonzero(widths == width)
-        report.reject(rows[pick], f"row has {width} fields, expected {expected}",
-                      raw.iloc[pick])
+        report.reject(rows[pick], _("row has {width} fields, expected {expected}").format(
+            width=width, expected=expected), raw.iloc[pick])
 
 
 # --- Excel -----------------------------------------------------------------------------------
@@ -462,7 +467,7 @@ def read_tracks_xlsx(path, *, id_field: str | None = None, time_field: str | Non
     step(progress, 0, _STEPS, "reading the sheet")
     sheet_rows = _sheet_rows(path)
     if not any(any(_cell_text(v) for v in row) for row in sheet_rows):
-        raise InputError(path, "no fixes: the sheet is empty")
+        raise InputError(path, _("no fixes: the sheet is empty"))
     at = find_header_row([[_cell_text(v) for v in row] for row in sheet_rows[:20]])
     header = _unique_names([_cell_text(v) for v in sheet_rows[at]])
     numbers, text = _sheet_table(sheet_rows, at, header)
@@ -474,7 +479,7 @@ def read_tracks_xlsx(path, *, id_field: str | None = None, time_field: str | Non
     note_accuracy_source(columns, report)
     step(progress, 1, _STEPS, "reading fixes")
     if not numbers.size:
-        raise InputError(path, "no fixes: the sheet has a header but no data rows")
+        raise InputError(path, _("no fixes: the sheet has a header but no data rows"))
     parsed = parsed_from_text(pa.Table.from_pandas(text[list(dict.fromkeys(columns.values()))],
                                                    preserve_index=False),
                               columns, timezone, inspector_id=inspector_id, report=report)
@@ -491,15 +496,16 @@ def _sheet_rows(path: Path) -> list[tuple]:
         try:
             frame = pd.read_excel(path, header=None, dtype=object)
         except ImportError as exc:
-            raise InputError(path, "reading .xls needs the xlrd package; save the sheet as "
-                                   ".xlsx and import again") from exc
+            raise InputError(path, _("reading .xls needs the xlrd package; save the sheet as "
+                                     ".xlsx and import again")) from exc
         return [tuple(None if pd.isna(v) else v for v in row)
                 for row in frame.itertuples(index=False)]
     import openpyxl
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise InputError(path, f"cannot open the workbook: {exc}") from exc
+        raise InputError(path, _("cannot open the workbook: {error}").format(
+            error=exc)) from exc
     try:
         return list(book.worksheets[0].iter_rows(min_row=1, values_only=True))
     finally:

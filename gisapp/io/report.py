@@ -9,8 +9,11 @@ import numpy as np
 import pandas as pd
 
 from gisapp.errors import InputError
+from gisapp.i18n import N_, _
 
 _MAX_ROWS_IN_MESSAGE = 5
+# the rejects report's own columns, headed in the current language; the row's fields follow
+_REJECTS_HEADERS = {"file": N_("file"), "row": N_("row"), "problem": N_("problem")}
 
 
 @dataclass
@@ -51,8 +54,9 @@ class ImportReport:
                                  "problem": pd.Series(dtype="string")})
         frame = pd.concat(self._rejected, ignore_index=True)
         # one line per row: a row with two problems lists both
+        both = _("; ").join
         frame = (frame.groupby("row", sort=True, as_index=False)
-                 .agg({c: ("; ".join if c == "problem" else "first") for c in frame.columns
+                 .agg({c: (both if c == "problem" else "first") for c in frame.columns
                        if c != "row"}))
         return frame
 
@@ -66,23 +70,32 @@ class ImportReport:
         first = rej.iloc[0]
         if len(rej) == 1:
             return InputError(self.file, str(first["problem"]), row=int(first["row"]))
-        listed = "; ".join(f"row {int(r.row)}: {r.problem}"
-                           for r in rej.head(_MAX_ROWS_IN_MESSAGE).itertuples())
+        listed = _("; ").join(_("row {row}: {problem}").format(row=int(r.row), problem=r.problem)
+                              for r in rej.head(_MAX_ROWS_IN_MESSAGE).itertuples())
         more = len(rej) - _MAX_ROWS_IN_MESSAGE
-        tail = f"; and {more} more rows" if more > 0 else ""
-        return InputError(self.file, f"{len(rej)} bad rows of {self.rows_read} "
-                          f"({listed}{tail}); nothing was imported. Fix them, or accept a "
-                          f"report of rejected rows with --accept-rejects REPORT.csv")
+        if more > 0:
+            listed += _("; and {more} more rows").format(more=more)
+        return InputError(self.file, _("{bad} bad rows of {total} ({listed}); nothing was "
+                                       "imported. Fix them, or accept a report of rejected "
+                                       "rows with --accept-rejects REPORT.csv").format(
+                                           bad=len(rej), total=self.rows_read, listed=listed))
 
     def raise_if_rejected(self) -> None:
         if self._rejected:
             raise self.error()
 
     def write_rejects(self, path: str | Path) -> Path:
-        """Write the rejected rows as UTF-8 CSV (with BOM, so Excel shows Chinese)."""
+        """Write the rejected rows as UTF-8 CSV (with BOM, so Excel shows Chinese).
+
+        The first columns (file, row, problem) are headed in the current language (文件, 行号,
+        问题 in Chinese); the row's own fields follow under the file's headers.
+        """
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        rej = self.rejected.copy()
-        rej.insert(0, "file", self.file)
-        rej.to_csv(path, index=False, encoding="utf-8-sig")
+        rej = self.rejected
+        header = {column: _(text) for column, text in _REJECTS_HEADERS.items()}
+        own = pd.DataFrame({header["file"]: self.file, header["row"]: rej["row"],
+                            header["problem"]: rej["problem"]})
+        fields = rej.drop(columns=["row", "problem"])  # may repeat a header: kept as found
+        pd.concat([own, fields], axis=1).to_csv(path, index=False, encoding="utf-8-sig")
         return path

@@ -21,6 +21,7 @@ import pandas as pd
 
 from gisapp import schema
 from gisapp.errors import InputError
+from gisapp.i18n import N_, _
 from gisapp.io.encoding import decode_strict, label, locate_undecodable
 from gisapp.io.report import ImportReport
 
@@ -64,6 +65,9 @@ ROLE_VALUES = {
 _INSPECTOR_KIND_HELP = "dedicated (专属), full_time (专职), part_time (兼职)"
 _ROLE_HELP = ("first_responsible (第一责任人), direct_responsible (直接责任人), "
               "responsible_a (A角), responsible_b (B角), inspector (网格员)")
+# row problems the readers share, translated where they are used
+UNKNOWN_KIND = N_("unknown kind {value}; allowed: {allowed}")
+UNKNOWN_CATEGORY = N_("unknown category {value}; allowed: {allowed}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -86,8 +90,9 @@ def read_table(path: str | Path, sheet: str | int | None = None) -> pd.DataFrame
     elif suffix in CSV_SUFFIXES:
         rows, notes = _csv_rows(path)
     else:
-        raise InputError(path, f"unsupported table format {suffix!r}; expected "
-                               f"{', '.join(CSV_SUFFIXES + EXCEL_SUFFIXES)}")
+        raise InputError(path, _("unsupported table format {suffix!r}; expected {expected}")
+                         .format(suffix=suffix, expected=_(", ").join(CSV_SUFFIXES
+                                                                      + EXCEL_SUFFIXES)))
     return _frame_from_rows(path, rows, notes)
 
 
@@ -95,18 +100,18 @@ def existing_file(path: str | Path) -> Path:
     """The path, once it is known to be a readable, non-empty file."""
     path = Path(path)
     if not path.exists():
-        raise InputError(path, "file not found")
+        raise InputError(path, _("file not found"))
     if not path.is_file():
-        raise InputError(path, "not a file")
+        raise InputError(path, _("not a file"))
     if path.stat().st_size == 0:
-        raise InputError(path, "empty file")
+        raise InputError(path, _("empty file"))
     return path
 
 
 def _csv_rows(path: Path) -> tuple[list[list[str]], list[str]]:
     data = path.read_bytes()
     if not data.strip():
-        raise InputError(path, "empty file")
+        raise InputError(path, _("empty file"))
     text, encoding = _decode_csv(path, data)
     separator = _sniff_separator(text)
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
@@ -128,7 +133,8 @@ def _decode_csv(path: Path, data: bytes) -> tuple[str, str]:
     records = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_separator(text))
     items = ["\x00".join(record).encode("latin-1") for record in records]
     index, problem = locate_undecodable(items)
-    raise InputError(path, f"{problem}; save the file as UTF-8 (or GBK)", row=index + 1)
+    raise InputError(path, _("{problem}; save the file as UTF-8 (or GBK)").format(
+        problem=problem), row=index + 1)
 
 
 def _sniff_separator(text: str) -> str:
@@ -148,15 +154,18 @@ def _excel_rows(path: Path, sheet: str | int | None) -> tuple[list[list[str]], l
     try:
         book = pd.ExcelFile(path, engine="openpyxl")
     except Exception as exc:  # openpyxl raises zipfile, KeyError and its own errors
-        raise InputError(path, f"cannot be read as an Excel workbook: {exc}") from exc
+        raise InputError(path, _("cannot be read as an Excel workbook: {error}").format(
+            error=exc)) from exc
     with book:
         names = book.sheet_names
         if sheet is None:
             sheet = names[0]
         elif isinstance(sheet, int) and not 0 <= sheet < len(names):
-            raise InputError(path, f"no sheet number {sheet}; sheets: {', '.join(names)}")
+            raise InputError(path, _("no sheet number {sheet}; sheets: {sheets}").format(
+                sheet=sheet, sheets=_(", ").join(names)))
         elif isinstance(sheet, str) and sheet not in names:
-            raise InputError(path, f"no sheet {sheet!r}; sheets: {', '.join(names)}")
+            raise InputError(path, _("no sheet {sheet!r}; sheets: {sheets}").format(
+                sheet=sheet, sheets=_(", ").join(names)))
         cells = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object)
     rows = [[_cell_text(value) for value in row] for row in cells.itertuples(index=False)]
     shown = sheet if isinstance(sheet, str) else names[sheet]
@@ -181,7 +190,7 @@ def _cell_text(value) -> str:
 def _frame_from_rows(path: Path, rows: list[list[str]], notes: list[str]) -> pd.DataFrame:
     filled = [sum(1 for cell in row if cell.strip()) for row in rows]
     if not any(filled):
-        raise InputError(path, "empty file: no values")
+        raise InputError(path, _("empty file: no values"))
     header_at = _header_position(filled)
     if header_at > 0:
         notes.append(f"header found in row {header_at + 1}; the rows above it were skipped")
@@ -196,7 +205,8 @@ def _frame_from_rows(path: Path, rows: list[list[str]], notes: list[str]) -> pd.
     unnamed = [c for c, given in zip(columns, rows[header_at] + [""] * width) if not given.strip()]
     frame = frame.drop(columns=[c for c in unnamed if frame[c].isna().all()])
     if frame.empty:
-        raise InputError(path, f"no data rows below the header (row {header_at + 1})")
+        raise InputError(path, _("no data rows below the header (row {row})").format(
+            row=header_at + 1))
     frame.attrs["notes"] = notes
     return frame
 
@@ -243,16 +253,17 @@ def resolve_columns(file: str | Path, found: Iterable[str], mapping: Mapping | N
     allowed = set(names) | {f"{c}_values" for c in value_columns}
     unknown = sorted(set(mapping) - allowed)
     if unknown:
-        raise InputError(file, f"the column mapping names {', '.join(map(repr, unknown))}, "
-                               f"which this table does not have; it has: "
-                               f"{', '.join(sorted(allowed))}")
+        raise InputError(file, _("the column mapping names {unknown}, which this table does "
+                                 "not have; it has: {allowed}").format(
+            unknown=_(", ").join(map(repr, unknown)), allowed=_(", ").join(sorted(allowed))))
     columns: dict[str, str] = {}
     for ours, theirs in mapping.items():
         if ours.endswith("_values") and ours not in names:
             continue
         if theirs not in found:
-            raise InputError(file, f"the column mapping takes {ours} from column {theirs!r}, "
-                                   f"which is not in the file; columns found: {_listed(found)}")
+            raise InputError(file, _("the column mapping takes {ours} from column {theirs!r}, "
+                                     "which is not in the file; columns found: {found}").format(
+                ours=ours, theirs=theirs, found=_listed(found)))
         columns[ours] = theirs
     by_key: dict[str, str] = {}
     for column in found:  # a mapped column may serve again (a KML's Name as id and name)
@@ -266,15 +277,17 @@ def resolve_columns(file: str | Path, found: Iterable[str], mapping: Mapping | N
             by_key = {k: c for k, c in by_key.items() if c != match}
     missing = [ours for ours in required if ours not in columns]
     if missing:
-        looked = "; ".join(f"{ours!r} (looked for {', '.join(names[ours])})" for ours in missing)
-        noun = "column" if len(missing) == 1 else "columns"
-        raise InputError(file, f"required {noun} missing: {looked}; columns found: "
-                               f"{_listed(found)}")
+        looked = _("; ").join(_("{column!r} (looked for {names})").format(
+            column=ours, names=_(", ").join(names[ours])) for ours in missing)
+        message = (_("required column missing: {looked}; columns found: {found}")
+                   if len(missing) == 1 else
+                   _("required columns missing: {looked}; columns found: {found}"))
+        raise InputError(file, message.format(looked=looked, found=_listed(found)))
     return columns
 
 
 def _listed(columns: Sequence[str]) -> str:
-    return ", ".join(columns) if columns else "(none)"
+    return _(", ").join(columns) if columns else _("(none)")
 
 
 def _header_key(name: str) -> str:
@@ -320,9 +333,10 @@ def check_value_targets(file, mapping: Mapping | None, column: str, allowed: Seq
     extra = (mapping or {}).get(f"{column}_values") or {}
     wrong = {k: v for k, v in extra.items() if v not in allowed}
     if wrong:
-        raise InputError(file, f"the mapping {column}_values translates into "
-                               f"{', '.join(map(repr, wrong.values()))}; allowed: "
-                               f"{', '.join(map(str, allowed))}")
+        raise InputError(file, _("the mapping {column}_values translates into {wrong}; "
+                                 "allowed: {allowed}").format(
+            column=column, wrong=_(", ").join(map(repr, wrong.values())),
+            allowed=_(", ").join(map(str, allowed))))
 
 
 def as_text(values: pd.Series) -> pd.Series:
@@ -409,10 +423,12 @@ class RowChecks:
         dup = (values.duplicated(keep=False) & values.notna()).to_numpy(bool)
         if not dup.any():
             return
+        separator = _(", ")
         rows_of = (pd.Series(self.rows[dup], index=values[dup].to_numpy())
-                   .groupby(level=0).agg(lambda r: ", ".join(map(str, sorted(r)))))
-        self.add(dup, lambda pos: [f"duplicate {column} {values.iloc[p]!r} "
-                                   f"(rows {rows_of[values.iloc[p]]})" for p in pos])
+                   .groupby(level=0).agg(lambda r: separator.join(map(str, sorted(r)))))
+        template = _("duplicate {column} {value!r} (rows {rows})")
+        self.add(dup, lambda pos: [template.format(column=column, value=values.iloc[p],
+                                                   rows=rows_of[values.iloc[p]]) for p in pos])
 
     def finish(self, out: pd.DataFrame, columns: Mapping[str, str],
                report: ImportReport) -> pd.DataFrame:
@@ -435,14 +451,17 @@ class RowChecks:
 
 def values_of(values: pd.Series) -> Callable[[np.ndarray], list[str]]:
     """For RowChecks.add: the failing rows' values, quoted."""
-    return lambda pos: [repr(values.iloc[p]) if pd.notna(values.iloc[p]) else "(empty)"
+    empty = _("(empty)")
+    return lambda pos: [repr(values.iloc[p]) if pd.notna(values.iloc[p]) else empty
                         for p in pos]
 
 
-def with_values(template: str, values: pd.Series) -> Callable[[np.ndarray], list[str]]:
-    """For RowChecks.add: ``template`` with ``{value}`` filled per failing row."""
+def with_values(template: str, values: pd.Series,
+                **fields) -> Callable[[np.ndarray], list[str]]:
+    """For RowChecks.add: ``template`` (already translated) with ``{value}`` filled per failing
+    row, and its other ``fields`` the same for every row."""
     shown = values_of(values)
-    return lambda pos: [template.format(value=v) for v in shown(pos)]
+    return lambda pos: [template.format(value=v, **fields) for v in shown(pos)]
 
 
 def start_report(path: str | Path, kind: str, frame: pd.DataFrame) -> ImportReport:
@@ -531,20 +550,20 @@ def read_inspectors(path: str | Path, mapping: Mapping | None = None,
                               value_columns=("kind",), defaults=defaults)
     text = field_texts(table, columns, INSPECTOR_NAMES, defaults)
     checks = RowChecks(table.index, table)
-    checks.add(text["inspector_id"].isna(), "missing inspector_id")
+    checks.add(text["inspector_id"].isna(), _("missing inspector_id"))
     checks.unique(text["inspector_id"], "inspector_id")
     kind = translate(text["kind"], INSPECTOR_KIND_VALUES, (mapping or {}).get("kind_values"))
-    checks.add(kind.isna(), with_values("unknown kind {value}; allowed: "
-                                        + _INSPECTOR_KIND_HELP, text["kind"]))
+    checks.add(kind.isna(), with_values(_(UNKNOWN_KIND), text["kind"],
+                                        allowed=_INSPECTOR_KIND_HELP))
     phone, bad_phone = normalise_phones(text["phone"])
-    checks.add(bad_phone, with_values(_PHONE_PROBLEM, text["phone"]))
+    checks.add(bad_phone, with_values(_(_PHONE_PROBLEM), text["phone"]))
     out = pd.DataFrame({"inspector_id": text["inspector_id"], "name": text["name"],
                         "kind": kind, "phone": phone})
     return checks.finish(out, schema.INSPECTOR_COLUMNS, report), report
 
 
-_PHONE_PROBLEM = ("malformed phone {value}: a mobile has 11 digits (13800138000), "
-                  "a landline an area code (0371-12345678)")
+_PHONE_PROBLEM = N_("malformed phone {value}: a mobile has 11 digits (13800138000), "
+                    "a landline an area code (0371-12345678)")
 
 
 def read_assignments(path: str | Path, mapping: Mapping | None = None,
@@ -565,27 +584,29 @@ def read_assignments(path: str | Path, mapping: Mapping | None = None,
                               defaults=defaults)
     if not {"inspector_id", "person_name"} & (set(columns) | set(defaults or {})):
         looked = ASSIGNMENT_NAMES["inspector_id"] + ASSIGNMENT_NAMES["person_name"]
-        raise InputError(path, f"needs an inspector_id or a person_name column (looked for "
-                               f"{', '.join(looked)}); columns found: "
-                               f"{_listed(list(table.columns))}")
+        raise InputError(path, _("needs an inspector_id or a person_name column (looked for "
+                                 "{names}); columns found: {found}").format(
+            names=_(", ").join(looked), found=_listed(list(table.columns))))
     text = field_texts(table, columns, ASSIGNMENT_NAMES, defaults)
     checks = RowChecks(table.index, table)
-    checks.add(text["grid_code"].isna(), "missing grid_code")
+    checks.add(text["grid_code"].isna(), _("missing grid_code"))
     role = translate(text["role"], ROLE_VALUES, (mapping or {}).get("role_values"))
-    checks.add(role.isna(), with_values("unknown role {value}; allowed: " + _ROLE_HELP,
-                                        text["role"]))
+    checks.add(role.isna(), with_values(_("unknown role {value}; allowed: {allowed}"),
+                                        text["role"], allowed=_ROLE_HELP))
     checks.add(text["inspector_id"].isna() & text["person_name"].isna(),
-               "neither inspector_id nor person_name: who is responsible?")
+               _("neither inspector_id nor person_name: who is responsible?"))
     phone, bad_phone = normalise_phones(text["phone"])
-    checks.add(bad_phone, with_values(_PHONE_PROBLEM, text["phone"]))
+    checks.add(bad_phone, with_values(_(_PHONE_PROBLEM), text["phone"]))
     dates = {}
     for column in ("valid_from", "valid_to"):
         dates[column], bad = parse_dates(text[column])
-        checks.add(bad, with_values(f"{column} {{value}} is not a date (use 2026-03-01)",
-                                    text[column]))
+        checks.add(bad, with_values(_("{column} {value} is not a date (use 2026-03-01)"),
+                                    text[column], column=column))
     backwards = (dates["valid_to"] < dates["valid_from"]).fillna(False)
-    checks.add(backwards, lambda pos: [f"valid_to {dates['valid_to'].iloc[p]} is before "
-                                       f"valid_from {dates['valid_from'].iloc[p]}" for p in pos])
+    before = _("valid_to {to} is before valid_from {start}")
+    checks.add(backwards, lambda pos: [before.format(to=dates["valid_to"].iloc[p],
+                                                     start=dates["valid_from"].iloc[p])
+                                       for p in pos])
     out = pd.DataFrame({"grid_code": text["grid_code"], "role": role,
                         "inspector_id": text["inspector_id"],
                         "person_name": text["person_name"], "phone": phone, **dates})

@@ -37,6 +37,7 @@ import pyarrow.compute as pc
 
 from gisapp.errors import InputError
 from gisapp.fixes import Fixes
+from gisapp.i18n import N_, _
 from gisapp.io.report import ImportReport
 
 # --- which column is which ---------------------------------------------------------------
@@ -118,23 +119,29 @@ def _named_column(wanted: str, header: list[str], by_norm: dict[str, str], role:
         return wanted
     name = by_norm.get(normalise_name(wanted))
     if name is None:
-        raise InputError(file, f"column {wanted!r} ({OPTION_OF_ROLE[role]}) not found; "
-                               f"the columns are {_listing(header)}")
+        raise InputError(file, _("column {column!r} ({option}) not found; the columns are "
+                                 "{columns}").format(column=wanted, option=OPTION_OF_ROLE[role],
+                                                     columns=_listing(header)))
     return name
 
 
+_ROLE_NAMES = {"inspector": N_("inspector id"), "time": N_("time"), "lon": N_("longitude"),
+               "lat": N_("latitude")}
+
+
 def _missing_message(missing: list[str], header: list[str]) -> str:
-    what = {"inspector": "inspector id", "time": "time", "lon": "longitude",
-            "lat": "latitude"}
-    parts = [f"no {what[r]} column (expected one of {', '.join(ALIASES[r])}; "
-             f"or name it with {OPTION_OF_ROLE[r]}="
-             + (" or give inspector_id= for a one-person file)" if r == "inspector" else ")")
+    parts = [(_("no inspector id column (expected one of {names}; or name it with {option}= "
+                "or give inspector_id= for a one-person file)") if r == "inspector" else
+              _("no {what} column (expected one of {names}; or name it with {option}=)"))
+             .format(what=_(_ROLE_NAMES[r]), names=_(", ").join(ALIASES[r]),
+                     option=OPTION_OF_ROLE[r])
              for r in missing]
-    return "; ".join(parts) + f". Columns found: {_listing(header)}"
+    return _("{problems}. Columns found: {columns}").format(problems=_("; ").join(parts),
+                                                            columns=_listing(header))
 
 
 def _listing(header: list[str]) -> str:
-    return ", ".join(repr(h) for h in header) if header else "(none)"
+    return _(", ").join(repr(h) for h in header) if header else _("(none)")
 
 
 def find_header_row(rows: list[list[str]], limit: int = 20) -> int:
@@ -195,7 +202,7 @@ def count(n: int, thing: str, things: str | None = None) -> str:
 def require_file(path: Path) -> Path:
     """The path, or InputError when there is no such file."""
     if not path.is_file():
-        raise InputError(path, "no such file" if not path.exists() else "not a file")
+        raise InputError(path, _("no such file") if not path.exists() else _("not a file"))
     return path
 
 
@@ -204,8 +211,9 @@ def check_timezone(timezone: str) -> str:
     try:
         zoneinfo.ZoneInfo(timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-        raise InputError(None, f"unknown timezone {timezone!r} (expected an IANA name such "
-                               f"as 'Asia/Shanghai' or 'UTC')") from exc
+        raise InputError(None, _("unknown timezone {timezone!r} (expected an IANA name such "
+                                 "as 'Asia/Shanghai' or 'UTC')").format(
+            timezone=timezone)) from exc
     return timezone
 
 
@@ -532,11 +540,12 @@ def _refuse_swapped_columns(medians: tuple[float, float], source: TrackSource) -
     impossible = abs(lat_med) > 90 and abs(lon_med) <= 90
     if china_swapped or impossible:
         lon_col, lat_col = source.columns["lon"], source.columns["lat"]
-        raise InputError(source.file, (
-            f"the lon and lat columns appear swapped: {lon_col!r} (read as longitude) has "
-            f"median {lon_med:.6g} and {lat_col!r} (read as latitude) has median "
-            f"{lat_med:.6g}. Swap the column names, or import with "
-            f"lon_field={lat_col!r}, lat_field={lon_col!r}"))
+        raise InputError(source.file, _(
+            "the lon and lat columns appear swapped: {lon!r} (read as longitude) has "
+            "median {lon_median:.6g} and {lat!r} (read as latitude) has median "
+            "{lat_median:.6g}. Swap the column names, or import with "
+            "lon_field={lat!r}, lat_field={lon!r}").format(
+                lon=lon_col, lat=lat_col, lon_median=lon_med, lat_median=lat_med))
 
 
 def _medians(parsed: ParsedFixes) -> tuple[float, float]:
@@ -585,26 +594,28 @@ def _row_problems(parsed: ParsedFixes, medians: tuple[float, float],
     return [(mask, kind) for mask, kind in problems if mask.any()]
 
 
-# kind -> (message with {v} for the original value, or None, message without the value)
+# kind -> (message with {v} for the original value, or None, message without the value);
+# translated when a row is rejected
 _MESSAGES = {
-    "id_missing": (None, "no inspector id: {id} is empty"),
-    "time_empty": (None, "no time: {time} is empty"),
-    "time_bad": ("time {v!r} cannot be read as a date and time",
-                 "time cannot be read as a date and time"),
-    "time_early": ("time {v!r} is implausible: before 2000-01-01",
-                   "time is implausible: before 2000-01-01"),
-    "time_future": ("time {v!r} is implausible: more than a day in the future",
-                    "time is implausible: more than a day in the future"),
-    "lon_empty": (None, "no longitude: {lon} is empty"),
-    "lon_bad": ("lon {v!r} is not a number", "lon is not a number"),
-    "lat_empty": (None, "no latitude: {lat} is empty"),
-    "lat_bad": ("lat {v!r} is not a number", "lat is not a number"),
-    "swapped": (None, "lat/lon swapped: this fix has the latitude in the longitude column "
-                      "and the longitude in the latitude column (the rest of the file is "
-                      "in China)"),
-    "lon_range": ("lon {v} is out of range (-180..180)", "lon is out of range (-180..180)"),
-    "lat_range": ("lat {v} is out of range (-90..90)", "lat is out of range (-90..90)"),
-    "null_island": (None, "position 0,0: the device had no GPS fix"),
+    "id_missing": (None, N_("no inspector id: {id} is empty")),
+    "time_empty": (None, N_("no time: {time} is empty")),
+    "time_bad": (N_("time {v!r} cannot be read as a date and time"),
+                 N_("time cannot be read as a date and time")),
+    "time_early": (N_("time {v!r} is implausible: before 2000-01-01"),
+                   N_("time is implausible: before 2000-01-01")),
+    "time_future": (N_("time {v!r} is implausible: more than a day in the future"),
+                    N_("time is implausible: more than a day in the future")),
+    "lon_empty": (None, N_("no longitude: {lon} is empty")),
+    "lon_bad": (N_("lon {v!r} is not a number"), N_("lon is not a number")),
+    "lat_empty": (None, N_("no latitude: {lat} is empty")),
+    "lat_bad": (N_("lat {v!r} is not a number"), N_("lat is not a number")),
+    "swapped": (None, N_("lat/lon swapped: this fix has the latitude in the longitude column "
+                         "and the longitude in the latitude column (the rest of the file is "
+                         "in China)")),
+    "lon_range": (N_("lon {v} is out of range (-180..180)"),
+                  N_("lon is out of range (-180..180)")),
+    "lat_range": (N_("lat {v} is out of range (-90..90)"), N_("lat is out of range (-90..90)")),
+    "null_island": (None, N_("position 0,0: the device had no GPS fix")),
 }
 _VALUE_ROLE = {"time_bad": "time", "time_early": "time", "time_future": "time",
                "lon_bad": "lon", "lon_range": "lon", "lat_bad": "lat", "lat_range": "lat"}
@@ -621,19 +632,24 @@ def _report_problems(parsed: ParsedFixes, problems, bad_positions: np.ndarray,
         sub_rows, sub_raw = rows[picked], raw.iloc[picked]
         if kind == "refused":
             reasons = parsed.refused[bad_positions[picked]]
-            _reject_grouped(report, sub_rows, sub_raw, reasons, "{v}", "rejected by the reader")
+            _reject_grouped(report, sub_rows, sub_raw, reasons, "{v}",
+                            _("rejected by the reader"))
             continue
         with_value, without = _MESSAGES[kind]
         role = _VALUE_ROLE.get(kind)
         column = source.columns.get(role) if role else None
         if with_value is None or column not in sub_raw.columns:
-            report.reject(sub_rows, without.format(**names), sub_raw)
+            report.reject(sub_rows, _(without).format(**names), sub_raw)
         else:
-            _reject_grouped(report, sub_rows, sub_raw, sub_raw[column], with_value, without)
+            _reject_grouped(report, sub_rows, sub_raw, sub_raw[column], _(with_value),
+                            _(without))
 
 
 def _reject_grouped(report, rows, raw, values, with_value: str, without: str) -> None:
-    """One reject call per distinct original value, so the message can quote it."""
+    """One reject call per distinct original value, so the message can quote it.
+
+    ``with_value`` (a template of ``{v}``) and ``without`` are already translated.
+    """
     values = pd.Series(values).reset_index(drop=True).astype("string").fillna("")
     groups = values.groupby(values, sort=False).indices
     if len(groups) > _MAX_DISTINCT_VALUES:
@@ -704,21 +720,33 @@ def _without_duplicates(fixes: Fixes, report: ImportReport) -> Fixes:
     return fixes.take(np.flatnonzero(keep))
 
 
+# (unit, several) -> how often a problem was met; unit -> every row or point rejected
+_PROBLEM_COUNTS = {
+    ("row", False): N_("{problem} ({size} row, first row {first})"),
+    ("row", True): N_("{problem} ({size} rows, first row {first})"),
+    ("point", False): N_("{problem} ({size} point, first point {first})"),
+    ("point", True): N_("{problem} ({size} points, first point {first})"),
+}
+_ALL_REJECTED = {"row": N_("no fixes: all {count} rows were rejected: {problems}"),
+                 "point": N_("no fixes: all {count} points were rejected: {problems}")}
+
+
 def _nothing_imported(report: ImportReport, source: TrackSource) -> InputError:
     """InputError naming the commonest problems, with the report attached as ``.report``."""
     rejected = report.rejected
     unit = source.unit
     if rejected.empty:
-        err = InputError(source.file, "no fixes")
+        err = InputError(source.file, _("no fixes"))
     else:
         counts = rejected.groupby("problem", sort=False)["row"].agg(["size", "min"])
         counts = counts.sort_values("size", ascending=False)
-        listed = "; ".join(f"{problem} ({size} {unit}{'s' if size > 1 else ''}, "
-                           f"first {unit} {first})"
-                           for problem, size, first in counts.head(3).itertuples())
+        listed = _("; ").join(_(_PROBLEM_COUNTS[unit, size > 1]).format(
+            problem=problem, size=size, first=first)
+            for problem, size, first in counts.head(3).itertuples())
         more = len(counts) - 3
-        tail = f"; and {more} other problems" if more > 0 else ""
-        err = InputError(source.file, f"no fixes: all {len(rejected)} {unit}s were "
-                                      f"rejected: {listed}{tail}")
+        if more > 0:
+            listed += _("; and {more} other problems").format(more=more)
+        err = InputError(source.file, _(_ALL_REJECTED[unit]).format(count=len(rejected),
+                                                                    problems=listed))
     err.report = report  # type: ignore[attr-defined]
     return err

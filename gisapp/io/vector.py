@@ -20,11 +20,13 @@ from pyproj import CRS
 
 from gisapp import schema
 from gisapp.errors import InputError
+from gisapp.i18n import N_, _
 from gisapp.io.encoding import TEXT_ENCODINGS, decode_strict, label, locate_undecodable
 from gisapp.io.report import ImportReport
-from gisapp.io.tables import (CSV_SUFFIXES, EXCEL_SUFFIXES, RowChecks, check_value_targets,
-                              existing_file, field_texts, read_table, resolve_columns,
-                              start_report, translate, with_values)
+from gisapp.io.tables import (CSV_SUFFIXES, EXCEL_SUFFIXES, UNKNOWN_CATEGORY, UNKNOWN_KIND,
+                              RowChecks, check_value_targets, existing_file, field_texts,
+                              read_table, resolve_columns, start_report, translate,
+                              with_values)
 
 FORMATS = {".gpkg": "GeoPackage", ".shp": "Shapefile", ".geojson": "GeoJSON",
            ".json": "GeoJSON", ".kml": "KML"}
@@ -128,8 +130,8 @@ def read_vector(path: str | Path, layer: str | None = None,
 def _format_of(path: Path) -> str:
     kind = FORMATS.get(path.suffix.lower())
     if kind is None:
-        raise InputError(path, f"unsupported format {path.suffix!r}; expected "
-                               f"{', '.join(sorted(FORMATS))}")
+        raise InputError(path, _("unsupported format {suffix!r}; expected {expected}").format(
+            suffix=path.suffix, expected=_(", ").join(sorted(FORMATS))))
     return kind
 
 
@@ -137,23 +139,27 @@ def _layers(path: Path, kind: str) -> list[tuple[str, str | None]]:
     try:
         return [(str(name), geom) for name, geom in pyogrio.list_layers(path)]
     except Exception as exc:  # pyogrio.errors.DataSourceError and GDAL's other complaints
-        raise InputError(path, f"cannot be read as {kind}: {exc}") from exc
+        raise InputError(path, _("cannot be read as {kind}: {error}").format(
+            kind=kind, error=exc)) from exc
 
 
 def _choose_layer(path: Path, layers: list[tuple[str, str | None]], layer: str | None) -> str:
     names = [name for name, _ in layers]
     if layer is not None:
         if layer not in names:
-            raise InputError(path, f"no layer {layer!r}; layers: {', '.join(names) or '(none)'}")
+            raise InputError(path, _("no layer {layer!r}; layers: {layers}").format(
+                layer=layer, layers=_(", ").join(names) or _("(none)")))
         return layer
     spatial = [name for name, geom in layers if geom is not None]
     if len(spatial) == 1:
         return spatial[0]
     if not spatial:
-        raise InputError(path, "no geometry: no layer has a geometry column"
-                               + (f" (tables: {', '.join(names)})" if names else ""))
-    listed = ", ".join(f"{name} ({geom})" for name, geom in layers if geom is not None)
-    raise InputError(path, f"{len(spatial)} layers; choose one: {listed}")
+        raise InputError(path, _("no geometry: no layer has a geometry column (tables: "
+                                 "{tables})").format(tables=_(", ").join(names)) if names
+                         else _("no geometry: no layer has a geometry column"))
+    listed = _(", ").join(f"{name} ({geom})" for name, geom in layers if geom is not None)
+    raise InputError(path, _("{count} layers; choose one: {layers}").format(
+        count=len(spatial), layers=listed))
 
 
 def _read_layer(path: Path, kind: str, layer: str, encoding: str | None,
@@ -163,7 +169,8 @@ def _read_layer(path: Path, kind: str, layer: str, encoding: str | None,
     else:
         frame = _read_file(path, kind, layer=layer, encoding=encoding)
     if not isinstance(frame, gpd.GeoDataFrame):
-        raise InputError(path, f"no geometry: layer {layer!r} is a table without geometry")
+        raise InputError(path, _("no geometry: layer {layer!r} is a table without geometry")
+                         .format(layer=layer))
     return frame
 
 
@@ -174,7 +181,8 @@ def _read_file(path: Path, kind: str, **options) -> gpd.GeoDataFrame:
             warnings.filterwarnings("ignore", "Could not parse column .* as JSON")
             return gpd.read_file(path, engine="pyogrio", **options)
     except Exception as exc:
-        raise InputError(path, f"cannot be read as {kind}: {exc}") from exc
+        raise InputError(path, _("cannot be read as {kind}: {error}").format(
+            kind=kind, error=exc)) from exc
 
 
 def _cpg_of(path: Path) -> Path | None:
@@ -214,15 +222,15 @@ def _shapefile_encoding(path: Path, frame: pd.DataFrame, text_columns: list,
         if (decode_strict(cells, (encoding,)) is not None
                 and all(_field_name(n, encoding) is not None for n in names)):
             return encoding
-    advice = ("; no .cpg file names the encoding: add one (for example containing GBK) or "
-              "pass the encoding")
+    advice = _("{problem}; no .cpg file names the encoding: add one (for example containing "
+               "GBK) or pass the encoding")
     if decode_strict(cells) is not None:
-        raise InputError(path, "the column names are not in the encoding of the values"
-                         + advice)
+        raise InputError(path, advice.format(
+            problem=_("the column names are not in the encoding of the values")))
     rows = frame[text_columns].astype(object).apply(
         lambda r: "\x00".join(str(v) for v in r if pd.notna(v)), axis=1)
     index, problem = locate_undecodable([row.encode("latin-1") for row in rows])
-    raise InputError(path, problem + advice, row=index + 1)
+    raise InputError(path, advice.format(problem=problem), row=index + 1)
 
 
 def _field_name(name: bytes, encoding: str) -> str | None:
@@ -238,13 +246,13 @@ def _field_name(name: bytes, encoding: str) -> str | None:
 def _read_kml(path: Path, layers: list[tuple[str, str | None]],
               notes: list[str]) -> gpd.GeoDataFrame:
     frames, counts = [], []
-    for name, _ in layers:
+    for name, _geometry in layers:
         frame = _read_file(path, "KML", layer=name)
         if len(frame):
             frames.append(_drop_kml_styling(frame))
             counts.append(f"{name} ({len(frame)})")
     if not frames:
-        raise InputError(path, "no features")
+        raise InputError(path, _("no features"))
     if len(frames) > 1:
         notes.append(f"read all KML folders one after the other: {', '.join(counts)}")
     return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs)
@@ -258,9 +266,9 @@ def _drop_kml_styling(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def _require_features(path: Path, frame: gpd.GeoDataFrame) -> None:
     if len(frame) == 0:
-        raise InputError(path, "no features")
+        raise InputError(path, _("no features"))
     if frame.geometry.isna().all():
-        raise InputError(path, "no geometry: no feature has one")
+        raise InputError(path, _("no geometry: no feature has one"))
 
 
 def _to_wgs84(frame: gpd.GeoDataFrame, notes: list[str]) -> gpd.GeoDataFrame:
@@ -316,7 +324,7 @@ def read_grids(path: str | Path, mapping: Mapping | None = None, layer: str | No
                               defaults=defaults)
     text = field_texts(attributes, columns, GRID_NAMES, defaults)
     checks = RowChecks(np.arange(1, len(frame) + 1), attributes)
-    checks.add(text["grid_code"].isna(), "missing grid_code")
+    checks.add(text["grid_code"].isna(), _("missing grid_code"))
     checks.unique(text["grid_code"], "grid_code")
     level = _levels(checks, text["level"])
     kind = _grid_kinds(checks, text["kind"], level, (mapping or {}).get("kind_values"))
@@ -355,9 +363,9 @@ def _levels(checks: RowChecks, text: pd.Series) -> pd.Series:
         {"一": "1", "二": "2", "三": "3", "四": "4", **_LEVEL_WORDS})
     number = pd.to_numeric(words, errors="coerce")
     ok = number.isin(list(schema.GRID_LEVELS)).fillna(False)
-    checks.add(text.isna(), "missing level")
+    checks.add(text.isna(), _("missing level"))
     checks.add(text.notna() & ~ok, with_values(
-        "level {value} is not 1, 2, 3 or 4 (district, street, community, enterprise)", text))
+        _("level {value} is not 1, 2, 3 or 4 (district, street, community, enterprise)"), text))
     return number.where(ok).astype("Int64")
 
 
@@ -365,7 +373,7 @@ def _grid_kinds(checks: RowChecks, text: pd.Series, level: pd.Series,
                 extra: Mapping | None) -> pd.Series:
     kind = translate(text, GRID_KIND_VALUES, extra)
     checks.add(text.notna() & kind.isna(),
-               with_values("unknown kind {value}; allowed: " + _GRID_KIND_HELP, text))
+               with_values(_(UNKNOWN_KIND), text, allowed=_GRID_KIND_HELP))
     by_level = level.map(_KIND_OF_LEVEL).astype("string")
     return kind.where(text.notna() | kind.notna(), by_level)
 
@@ -378,9 +386,10 @@ def _check_parents(checks: RowChecks, report: ImportReport, code: pd.Series,
     level_in_file = parent_level.isin(level.dropna().unique()).fillna(False)
     known = (level.astype("string") + "|" + code).dropna()
     found = (parent_level.astype("string") + "|" + parent).isin(known).fillna(False)
+    unknown_parent = _("parent_code {parent!r} is not among the file's level-{level} grids")
     checks.add(names_parent & level_in_file & ~found,
-               lambda pos: [f"parent_code {parent.iloc[p]!r} is not among the file's "
-                            f"level-{parent_level.iloc[p]} grids" for p in pos])
+               lambda pos: [unknown_parent.format(parent=parent.iloc[p],
+                                                  level=parent_level.iloc[p]) for p in pos])
     elsewhere = names_parent & ~level_in_file
     if elsewhere.any():
         listed = ", ".join(str(n) for n in sorted(parent_level[elsewhere].unique()))
@@ -403,11 +412,13 @@ def check_geometry(checks: RowChecks, geoms: np.ndarray, want: str,
     geoms = np.asarray(geoms, dtype=object)
     skip = np.zeros(len(geoms), bool) if skip is None else np.asarray(skip, bool)
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    checks.add(missing & ~skip, "empty geometry")
+    checks.add(missing & ~skip, _("empty geometry"))
     type_ids = shapely.get_type_id(geoms)
     wrong_type = ~missing & ~np.isin(type_ids, (3, 6) if want == "polygon" else (0,))
-    checks.add(wrong_type, lambda pos: [f"geometry is a {_TYPE_NAMES[type_ids[p]]}, "
-                                        f"not a {want}" for p in pos])
+    not_wanted = (_("geometry is a {type}, not a polygon") if want == "polygon" else
+                  _("geometry is a {type}, not a point"))
+    checks.add(wrong_type, lambda pos: [not_wanted.format(type=_TYPE_NAMES[type_ids[p]])
+                                        for p in pos])
     bounds = shapely.bounds(geoms)
     with np.errstate(invalid="ignore"):
         outside = ~missing & ((bounds[:, 0] < -180) | (bounds[:, 2] > 180)
@@ -421,26 +432,42 @@ def check_geometry(checks: RowChecks, geoms: np.ndarray, want: str,
 
 def _range_problem(bounds: np.ndarray, crs_missing: bool) -> str:
     xmin, ymin, xmax, ymax = bounds
-    where = (f"lon {xmin:.6f}, lat {ymin:.6f}" if (xmin, ymin) == (xmax, ymax) else
-             f"lon {xmin:.6f}..{xmax:.6f}, lat {ymin:.6f}..{ymax:.6f}")
-    problem = f"coordinates outside lon -180..180 / lat -90..90 ({where})"
+    where = (_("lon {lon:.6f}, lat {lat:.6f}").format(lon=xmin, lat=ymin)
+             if (xmin, ymin) == (xmax, ymax) else
+             _("lon {xmin:.6f}..{xmax:.6f}, lat {ymin:.6f}..{ymax:.6f}").format(
+                 xmin=xmin, xmax=xmax, ymin=ymin, ymax=ymax))
     if -90 <= xmin and xmax <= 90 and -180 <= ymin and ymax <= 180:
-        problem += ": lat/lon swapped?"
+        template = _("coordinates outside lon -180..180 / lat -90..90 ({where}): "
+                     "lat/lon swapped?")
     elif crs_missing:
-        problem += ": projected coordinates in a file that declares no coordinate system?"
-    return problem
+        template = _("coordinates outside lon -180..180 / lat -90..90 ({where}): projected "
+                     "coordinates in a file that declares no coordinate system?")
+    else:
+        template = _("coordinates outside lon -180..180 / lat -90..90 ({where})")
+    return template.format(where=where)
 
 
 def _number(text: str) -> str:
     return f"{float(text):.6f}".rstrip("0").rstrip(".")
 
 
+# GEOS's reasons (TopologyValidationError), for the catalogue; others are shown as GEOS says
+_GEOS_REASONS = frozenset((
+    N_("Self-intersection"), N_("Ring Self-intersection"), N_("Hole lies outside shell"),
+    N_("Holes are nested"), N_("Interior is disconnected"), N_("Nested shells"),
+    N_("Duplicate Rings"), N_("Too few points in geometry component"),
+    N_("Invalid Coordinate"), N_("Ring is not closed"), N_("Repeated Point")))
+
+
 def _validity_problem(reason: str) -> str:
     """GEOS's "Self-intersection[116.3 39.9]" -> "invalid polygon: Self-intersection at ..."."""
     match = re.fullmatch(r"(.*?)\[(\S+) (\S+)\]", reason)
+    what = match[1] if match else reason
+    what = _(what) if what in _GEOS_REASONS else what
     if match:
-        reason = f"{match[1]} at lon {_number(match[2])}, lat {_number(match[3])}"
-    return f"invalid polygon: {reason}"
+        what = _("{reason} at lon {lon}, lat {lat}").format(
+            reason=what, lon=_number(match[2]), lat=_number(match[3]))
+    return _("invalid polygon: {reason}").format(reason=what)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -476,15 +503,15 @@ def read_sources(path: str | Path, mapping: Mapping | None = None, layer: str | 
         geoms, skip = frame.geometry.values, None
         crs_missing = frame.attrs.get("crs_missing", False)
     text = field_texts(attributes, columns, SOURCE_NAMES, defaults)
-    checks.add(text["source_id"].isna(), "missing source_id")
+    checks.add(text["source_id"].isna(), _("missing source_id"))
     checks.unique(text["source_id"], "source_id")
     category = translate(text["category"], SOURCE_CATEGORY_VALUES,
                          (mapping or {}).get("category_values"))
-    checks.add(category.isna(), with_values("unknown category {value}; allowed: "
-                                            + _CATEGORY_HELP, text["category"]))
+    checks.add(category.isna(), with_values(_(UNKNOWN_CATEGORY), text["category"],
+                                            allowed=_CATEGORY_HELP))
     is_key = translate(text["is_key"], _YES_NO)
     checks.add(text["is_key"].notna() & is_key.isna(),
-               with_values("is_key {value} is not yes/no (是/否)", text["is_key"]))
+               with_values(_("is_key {value} is not yes/no (是/否)"), text["is_key"]))
     check_geometry(checks, geoms, "point", crs_missing, skip)
     out = pd.DataFrame({"source_id": text["source_id"], "name": text["name"],
                         "category": category, "grid_code": text["grid_code"],
@@ -509,18 +536,19 @@ def _sources_from_table(path, mapping, sheet, defaults):
     names = {**SOURCE_NAMES, **_POINT_NAMES}
     columns = _source_columns(path, table, mapping, names, defaults)
     if "lon" not in columns or "lat" not in columns:
-        raise InputError(path, "no geometry: a table of sources needs lon and lat columns "
-                               f"(looked for {', '.join(_POINT_NAMES['lon'])} and "
-                               f"{', '.join(_POINT_NAMES['lat'])}); columns found: "
-                               f"{', '.join(table.columns)}")
+        raise InputError(path, _("no geometry: a table of sources needs lon and lat columns "
+                                 "(looked for {lon} and {lat}); columns found: {found}").format(
+            lon=_(", ").join(_POINT_NAMES["lon"]), lat=_(", ").join(_POINT_NAMES["lat"]),
+            found=_(", ").join(table.columns)))
     checks = RowChecks(table.index, table)
     text = field_texts(table, columns, _POINT_NAMES)
     lon = pd.to_numeric(text["lon"], errors="coerce").astype("float64")
     lat = pd.to_numeric(text["lat"], errors="coerce").astype("float64")
     unusable = (lon.isna() | lat.isna()).to_numpy()
-    checks.add(unusable, lambda pos: [f"lon/lat missing or not numbers (lon "
-                                      f"{_shown(text['lon'].iloc[p])}, lat "
-                                      f"{_shown(text['lat'].iloc[p])})" for p in pos])
+    not_numbers = _("lon/lat missing or not numbers (lon {lon}, lat {lat})")
+    checks.add(unusable, lambda pos: [not_numbers.format(lon=_shown(text["lon"].iloc[p]),
+                                                         lat=_shown(text["lat"].iloc[p]))
+                                      for p in pos])
     geoms = shapely.points(np.column_stack([lon.fillna(0), lat.fillna(0)]))
     geoms[unusable] = None
     report.notes.append("points built from the lon/lat columns "
@@ -529,4 +557,4 @@ def _sources_from_table(path, mapping, sheet, defaults):
 
 
 def _shown(value) -> str:
-    return "(empty)" if pd.isna(value) else repr(value)
+    return _("(empty)") if pd.isna(value) else repr(value)

@@ -235,6 +235,7 @@ def bad_file(tmp_path):
 
 
 def test_a_file_with_bad_rows_changes_nothing(tmp_path):
+    set_language("en")  # the readers' messages, as written in the code
     project = tiny_project()
     with pytest.raises(InputError) as error:
         import_incidents(project, bad_file(tmp_path), save=False)
@@ -247,6 +248,7 @@ def test_a_file_with_bad_rows_changes_nothing(tmp_path):
 
 
 def test_accepted_rejects_import_the_good_rows(tmp_path):
+    set_language("en")  # the rejects report's headers and problems in English
     project = tiny_project()
     result, _routes = import_incidents(project, bad_file(tmp_path), save=False,
                                        accept_rejects=tmp_path / "rejects.csv")
@@ -281,12 +283,14 @@ def test_xlsx_with_english_headers_and_gcj02_coordinates(tmp_path):
 
 
 def test_a_file_without_a_place_is_refused(tmp_path):
+    set_language("en")
     path = write_csv(tmp_path / "e.csv", ["时间", "类型"], [["2026-10-08 09:00", "扬尘"]])
     with pytest.raises(InputError, match="where did it happen"):
         import_incidents(tiny_project(), path, save=False)
 
 
 def test_an_ambiguous_finder_name_is_refused(tmp_path):
+    set_language("en")
     project = tiny_project()
     roster = project.inspectors.copy()
     roster.loc[roster["inspector_id"] == "W4", "name"] = "张伟"  # now two 张伟
