@@ -357,7 +357,7 @@ def import_incidents(project: Project, path: str | Path, *, crs: str | None = No
     """
     path = Path(path)
     if not path.is_file():
-        raise InputError(path, "no such file")
+        raise InputError(path, _("no such file"))
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     data, report = read_incidents(path, mapping=mapping)
     _refuse(report, accept_rejects)
@@ -366,7 +366,7 @@ def import_incidents(project: Project, path: str | Path, *, crs: str | None = No
     data = _new_ids(project, data, report)
     routes = route_incidents(project, data, tolerance_m).routes
     outside = (routes["reason"] == "outside").to_numpy(bool)
-    _reject(report, data, outside, "lies outside every grid of the district")
+    _reject(report, data, outside, _("lies outside every grid of the district"))
     _refuse(report, accept_rejects)
     keep = ~outside
     good, routes = data[keep], routes[keep].reset_index(drop=True)
@@ -461,9 +461,11 @@ def _resolve_finders(project: Project, data, report: ImportReport):
         else:
             resolved.append(None)
             many = len(by_name.get(str(value), []))
-            problems.append(f"finder {value!r} is the name of {many} inspectors; give the "
-                            "inspector id" if many else
-                            f"finder {value!r} is not an inspector id or name of the project")
+            problems.append(
+                _("finder '{finder}' is the name of {count} inspectors; give the inspector id")
+                .format(finder=value, count=many) if many else
+                _("finder '{finder}' is not an inspector id or name of the project")
+                .format(finder=value))
     data = data.copy()
     data["inspector_id"] = pd.Series(resolved, index=data.index, dtype="string")
     for problem in dict.fromkeys(p for p in problems if p):
@@ -476,7 +478,7 @@ def _new_ids(project: Project, data, report: ImportReport):
     existing = set(project.incidents["incident_id"].astype(str))
     given = data["incident_id"]
     clash = given.notna().to_numpy(bool) & given.astype(str).isin(existing).to_numpy(bool)
-    _reject(report, data, clash, "incident id already in the project")
+    _reject(report, data, clash, _("incident id already in the project"))
     data = data[~clash].copy()
     taken = existing | set(data["incident_id"].dropna().astype(str))
     ids = []

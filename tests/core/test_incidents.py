@@ -300,6 +300,9 @@ def test_an_ambiguous_finder_name_is_refused(tmp_path):
                      [["2026-10-08 09:00", x, y, "扬尘", "张伟"]])
     with pytest.raises(InputError, match="row 2: finder '张伟' is the name of 2 inspectors"):
         import_incidents(project, path, save=False)
+    set_language("zh_CN")  # as a Chinese user reads it
+    with pytest.raises(InputError, match="第 2 行：发现人“张伟”是 2 名网格员的姓名，请填写网格员编号"):
+        import_incidents(project, path, save=False)
 
 
 # ---- the demo district -----------------------------------------------------------------------
