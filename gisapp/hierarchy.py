@@ -59,23 +59,92 @@ class GridLink:
 
 
 class GridHierarchy:
-    """Grids with their parents, geometry and assignments, indexed once for many questions."""
+    """Grids with their parents, geometry and assignments, indexed once for many questions and
+    kept up to date with ``update_grids`` and ``set_assignments`` as the project is edited."""
 
     def __init__(self, grids: pd.DataFrame, assignments: pd.DataFrame):
-        self.codes = grids["grid_code"].astype(str).to_numpy(dtype=object)
-        self.names = grids["name"].astype("string").fillna("").to_numpy(dtype=object)
-        self.levels = grids["level"].to_numpy(np.int64)
-        self.kinds = (grids["kind"].astype("string").fillna("").to_numpy(dtype=object)
-                      if "kind" in grids else np.full(len(grids), "", object))
-        parents = grids["parent_code"].astype("string").fillna("").to_numpy(dtype=object)
-        self._row = {code: i for i, code in enumerate(self.codes)}
-        self.parent = {c: p for c, p in zip(self.codes, parents) if p and p != c}
+        self.parent: dict[str, str] = {}
         self._children: dict[str, list[str]] = {}
-        for child, parent in self.parent.items():
-            self._children.setdefault(parent, []).append(child)
-        self._geometry = np.asarray(grids.geometry.values, dtype=object)
-        self._tree = shapely.STRtree(self._geometry)
+        self.update_grids(grids)
+        self.set_assignments(assignments)
+
+    def update_grids(self, grids: pd.DataFrame, changed=None) -> None:
+        """Take the edited grid table; ``changed``: the codes of the rows added, changed or
+        deleted since the last one (None: any row may have changed).
+
+        >>> import geopandas as gpd
+        >>> grids = gpd.GeoDataFrame({"grid_code": ["D", "D1"], "name": ["区", "街道"],
+        ...     "level": [1, 2], "parent_code": [None, "D"]},
+        ...     geometry=[shapely.box(0, 0, 2, 2), shapely.box(0, 0, 1, 2)])
+        >>> hierarchy = GridHierarchy(grids, pd.DataFrame())
+        >>> grids.loc[2] = ["D2", "新街道", 2, "D", shapely.box(1, 0, 2, 2)]
+        >>> hierarchy.update_grids(grids, {"D2"})
+        >>> hierarchy.subtree("D"), hierarchy.grids_at(1.5, 1.0)
+        (['D', 'D1', 'D2'], ['D', 'D2'])
+        """
+        self._read_columns(grids)
+        if changed is None:
+            self.parent, self._children = {}, {}
+            self._link_parents(self.codes, _text_column(grids, "parent_code"))
+        else:
+            self._unlink_parents(changed)
+            rows = self._rows_of(changed)
+            self._link_parents(self.codes[rows], _text_column(grids, "parent_code", rows))
+        self._tree = self._bounds = None  # built when first asked
+
+    def set_assignments(self, assignments: pd.DataFrame) -> None:
+        """Take the edited assignments table."""
         self._assignments = _normalised(assignments)
+
+    @property
+    def names(self) -> np.ndarray:
+        if self._names is None:
+            self._names = _text_column(self._grids, "name")
+        return self._names
+
+    @property
+    def kinds(self) -> np.ndarray:
+        if self._kinds is None:
+            self._kinds = _text_column(self._grids, "kind")
+        return self._kinds
+
+    @property
+    def tree(self) -> shapely.STRtree:
+        """The grids' geometry (in table order) for spatial queries."""
+        if self._tree is None:
+            self._tree = shapely.STRtree(self._geometry)
+        return self._tree
+
+    def _read_columns(self, grids: pd.DataFrame) -> None:
+        self._grids = grids
+        self.codes = grids["grid_code"].astype(str).to_numpy(dtype=object)
+        self.levels = grids["level"].to_numpy(np.int64)
+        self._row = dict(zip(self.codes.tolist(), range(len(self.codes))))
+        self._geometry = np.asarray(grids.geometry.values, dtype=object)
+        self._names = self._kinds = None  # read when first asked
+
+    def _rows_of(self, codes) -> np.ndarray:
+        """The rows of these codes in table order (every row of a repeated code)."""
+        if len(self._row) == len(self.codes):
+            return np.array(sorted(self._row[c] for c in codes if c in self._row), np.int64)
+        return np.flatnonzero(pd.Series(self.codes).isin(list(codes)).to_numpy(bool))
+
+    def _link_parents(self, codes, parents) -> None:
+        for child, parent in zip(codes, parents):
+            if parent and parent != child:
+                if child in self.parent:  # a repeated code: its last row with a parent wins
+                    self._unlink_parents([child])
+                self.parent[child] = parent
+                self._children.setdefault(parent, []).append(child)
+
+    def _unlink_parents(self, codes) -> None:
+        for child in codes:
+            parent = self.parent.pop(child, None)
+            if parent is not None:
+                siblings = self._children[parent]
+                siblings.remove(child)
+                if not siblings:
+                    del self._children[parent]
 
     def __contains__(self, grid_code: str) -> bool:
         return grid_code in self._row
@@ -84,11 +153,27 @@ class GridHierarchy:
     def grids_at(self, lon: float, lat: float) -> list[str]:
         """The grid containing the point at each level (boundaries included), coarsest
         first; at most one per level (the lowest code where neighbours share a boundary)."""
-        hits = self._tree.query(shapely.Point(lon, lat), predicate="intersects")
+        hits = self.tree.query(shapely.Point(lon, lat), predicate="intersects")
         by_level: dict[int, str] = {}
         for i in sorted(hits, key=lambda i: (self.levels[i], self.codes[i])):
             by_level.setdefault(int(self.levels[i]), str(self.codes[i]))
         return [by_level[level] for level in sorted(by_level)]
+
+    def grids_inside(self, box) -> list[str]:
+        """The grids lying wholly inside ``box`` (lon/lat), in table order."""
+        rows = self.tree.query(box, predicate="contains")
+        return [str(self.codes[i]) for i in sorted(rows)]
+
+    def bounds(self, grid_codes) -> tuple[float, float, float, float] | None:
+        """The lon/lat bounds (xmin, ymin, xmax, ymax) of the grids; None if none is known."""
+        rows = [self._row[c] for c in grid_codes if c in self._row]
+        if not rows:
+            return None
+        if self._bounds is None:
+            self._bounds = shapely.bounds(self._geometry)
+        b = self._bounds[rows]
+        return (float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()),
+                float(b[:, 3].max()))
 
     def chain_at(self, lon: float, lat: float, on: dt.date) -> list[GridLink]:
         """The grids containing the point at every level, coarsest first, with the persons
@@ -197,9 +282,17 @@ def _normalised(assignments: pd.DataFrame) -> pd.DataFrame:
                           for c in columns})
     frame["valid_from"] = frame["valid_from"].str.slice(0, 10)
     frame["valid_to"] = frame["valid_to"].str.slice(0, 10)
-    rank = {role: k for k, role in enumerate(ASSIGNMENT_ROLES)}
-    order = frame["role"].map(rank).fillna(len(rank))
-    return frame.iloc[np.argsort(order.to_numpy(), kind="stable")].reset_index(drop=True)
+    order = pd.Index(list(ASSIGNMENT_ROLES)).get_indexer(frame["role"].to_numpy(dtype=object))
+    order[order < 0] = len(ASSIGNMENT_ROLES)
+    return frame.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
+
+
+def _text_column(frame: pd.DataFrame, column: str, rows=None) -> np.ndarray:
+    """A column (at ``rows``) as str objects, '' for missing values (or no such column)."""
+    if column not in frame:
+        return np.full(len(frame) if rows is None else len(rows), "", object)
+    values = frame[column] if rows is None else frame[column].iloc[rows]
+    return values.astype("string").fillna("").to_numpy(dtype=object)
 
 
 def _text(value) -> str:

@@ -16,13 +16,16 @@ character (重 is z or c); full pinyin uses pypinyin's phrase-aware reading.
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 from pypinyin import Style, lazy_pinyin, pinyin
 
 KINDS = ("grid", "inspector", "source")  # equally good hits are listed in this order
+ID_COLUMNS = {"grid": "grid_code", "source": "source_id", "inspector": "inspector_id"}
 
 # how well a hit matches, best first
 _EXACT, _NAME_PREFIX, _NAME_CONTAINS, _SPELLED, _INITIALS_PREFIX, _PINYIN_PREFIX, \
@@ -68,41 +71,102 @@ class _Keys:
 
 
 class SearchIndex:
-    """An index of entries, built once (a few milliseconds per thousand names)."""
+    """An index of entries, built once (a few milliseconds per thousand names) and kept up to
+    date with ``replace`` as rows are edited; its answers never depend on the order in which
+    entries came in.
+
+    >>> index = SearchIndex([Entry("grid", "G1", "西街道"), Entry("grid", "G2", "东街道")])
+    >>> index.replace("grid", ["G1", "G3"], [Entry("grid", "G3", "西一社区")])
+    >>> [hit.key for hit in index.search("jd")], [hit.key for hit in index.search("xi")]
+    (['G2'], ['G3'])
+    """
 
     def __init__(self, entries: list[Entry]):
-        self.entries = list(entries)
-        self._keys = [_keys(e) for e in self.entries]
+        self._reset(entries)
 
     @classmethod
     def of_tables(cls, grids: pd.DataFrame, sources: pd.DataFrame,
                   inspectors: pd.DataFrame) -> SearchIndex:
         """Every grid, source and inspector of a project's tables."""
-        entries = [Entry("grid", str(r.grid_code), _text(r.name), str(r.grid_code))
-                   for r in grids[["grid_code", "name"]].itertuples(index=False)]
-        entries += [Entry("source", str(r.source_id), _text(r.name), str(r.source_id))
-                    for r in sources[["source_id", "name"]].itertuples(index=False)]
-        entries += [Entry("inspector", str(r.inspector_id), _text(r.name), str(r.inspector_id))
-                    for r in inspectors[["inspector_id", "name"]].itertuples(index=False)]
-        return cls(entries)
+        return cls([*entries_of("grid", grids), *entries_of("source", sources),
+                    *entries_of("inspector", inspectors)])
+
+    @property
+    def entries(self) -> list[Entry]:
+        return [entry for entry in self._entries if entry is not None]
 
     def __len__(self) -> int:
-        return len(self.entries)
+        return len(self._entries) - self._dropped
+
+    def replace(self, kind: str, keys, entries) -> None:
+        """Drop the entries of ``kind`` with these keys (None: all of that kind), then add
+        ``entries`` (what the rows of those keys are now; none for deleted rows)."""
+        if keys is None:
+            keys = [key for k, key in self._at if k == kind]
+        for key in keys:
+            for at in self._at.pop((kind, str(key)), ()):
+                self._entries[at] = self._keys[at] = None
+                self._dropped += 1
+        self._add(entries)
+        if self._dropped > len(self._entries) // 2:
+            self._reset(self.entries)
 
     def search(self, query: str, limit: int = 20) -> list[SearchHit]:
-        """The entries matching ``query``, best first (then by kind, shorter names first)."""
+        """The entries matching ``query``, best first (then by kind, shorter names first,
+        then by key)."""
         q = query.strip().lower()
         if not q:
             return []
         letters = "".join(q.split()).replace("'", "")
         hits = []
-        for entry, keys in zip(self.entries, self._keys):
-            rank = _rank(q, letters, keys)
-            if rank is not None:
-                hits.append(SearchHit(entry, rank))
-        hits.sort(key=lambda h: (h.rank, KINDS.index(h.kind) if h.kind in KINDS else 9,
-                                 len(h.name), h.key))
-        return hits[:limit]
+        for entry, keys in zip(self._entries, self._keys):
+            if entry is not None:
+                rank = _rank(q, letters, keys)
+                if rank is not None:
+                    hits.append(SearchHit(entry, rank))
+        return heapq.nsmallest(limit, hits, key=_order)
+
+    def _reset(self, entries) -> None:
+        self._entries: list[Entry | None] = []  # None: dropped by ``replace``
+        self._keys: list[_Keys | None] = []
+        self._at: dict[tuple[str, str], tuple[int, ...]] = {}  # (kind, key) -> positions
+        self._dropped = 0
+        self._add(entries)
+
+    def _add(self, entries) -> None:
+        at = self._at
+        for entry in entries:
+            key = (entry.kind, entry.key)
+            at[key] = at.get(key, ()) + (len(self._entries),)
+            self._entries.append(entry)
+            self._keys.append(_keys(entry))
+
+
+def entries_of(kind: str, table: pd.DataFrame, keys=None) -> list[Entry]:
+    """The entries of ``kind`` for the rows of ``table`` (only those with an id in ``keys``).
+
+    >>> table = pd.DataFrame({"source_id": ["S1", "S2"], "name": ["工地", None]})
+    >>> entries_of("source", table, {"S2"})
+    [Entry(kind='source', key='S2', name='', detail='S2')]
+    """
+    ids, names = table[ID_COLUMNS[kind]], table["name"]
+    if keys is not None:
+        keys = set(keys)
+        wanted = ids.astype(str).isin(list(keys)).to_numpy(bool, copy=True)
+        missing = ids.isna().to_numpy(bool)
+        if missing.any():  # a missing id is keyed by its str(), as the entries carry it
+            wanted[missing] = [str(v) in keys for v in ids[missing].to_numpy(dtype=object)]
+        ids, names = ids[wanted], names[wanted]
+    return [Entry(kind, str(key), _text(name), str(key)) for key, name in
+            zip(ids.to_numpy(dtype=object), names.to_numpy(dtype=object))]
+
+
+def _order(hit: SearchHit) -> tuple:
+    # every field of the entry breaks ties, so equal hits come in one order however the
+    # index was built
+    entry = hit.entry
+    return (hit.rank, KINDS.index(entry.kind) if entry.kind in KINDS else 9, len(entry.name),
+            entry.key, entry.name, entry.detail)
 
 
 def _rank(q: str, letters: str, k: _Keys) -> int | None:
@@ -175,4 +239,5 @@ def _is_cjk(char: str) -> bool:
 
 
 def _text(value) -> str:
-    return "" if value is None or value is pd.NA else str(value)
+    missing = value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+    return "" if missing else str(value)

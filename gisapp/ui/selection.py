@@ -16,10 +16,12 @@ import pandas as pd
 import shapely
 from PySide6.QtCore import QObject, Signal
 
+from gisapp import schema
+from gisapp.changes import Changes
 from gisapp.hierarchy import GridHierarchy, GridLink, source_chain
 from gisapp.layers.view import Extent, lonlat_to_map, map_to_lonlat, union_extent
 from gisapp.project import Project
-from gisapp.search import SearchIndex
+from gisapp.search import SearchIndex, entries_of
 
 GRIDS, SOURCES, INSPECTORS = "grids", "sources", "inspectors"
 KINDS = (GRIDS, SOURCES, INSPECTORS)
@@ -70,30 +72,64 @@ class IdentifyResult:
 
 
 class FeatureIndex:
-    """An open project's grids, sources and inspectors indexed for picking and searching."""
+    """An open project's grids, sources and inspectors indexed for picking and searching;
+    ``apply_changes`` keeps it up to date with each edit of the project's tables."""
 
     def __init__(self, project: Project):
         self.project = project
         self.hierarchy = GridHierarchy(project.grids, project.assignments)
         self.search_index = SearchIndex.of_tables(project.grids, project.sources,
                                                   project.inspectors)
-        sources = project.sources
-        present = ~(shapely.is_missing(sources.geometry.values)
-                    | shapely.is_empty(sources.geometry.values))
-        lon = np.where(present, shapely.get_x(sources.geometry.values), np.nan)
-        lat = np.where(present, shapely.get_y(sources.geometry.values), np.nan)
-        self.source_x, self.source_y = (np.asarray(v, float) for v in lonlat_to_map(lon, lat))
-        self.source_ids = sources["source_id"].astype(str).to_numpy(dtype=object)
-        self._source_row = {s: i for i, s in enumerate(self.source_ids)}
-        self.grid_codes = project.grids["grid_code"].astype(str).to_numpy(dtype=object)
-        self.grid_levels = project.grids["level"].to_numpy(np.int64)
-        self._grid_bounds = shapely.bounds(np.asarray(project.grids.geometry.values))
-        self._grid_row = {g: i for i, g in enumerate(self.grid_codes)}
-        self._grid_tree = shapely.STRtree(np.asarray(project.grids.geometry.values))
+        self._index_sources()
         self.on_date = dt.date.today()  # responsible persons and assignments on this day
         self.flags = pd.DataFrame(columns=["inspector_id", "kind", "start", "end", "reason",
                                            "lon", "lat"])  # of the coverage review shown
         self._flag_xy = np.zeros((0, 2))
+
+    @property
+    def grid_codes(self) -> np.ndarray:
+        return self.hierarchy.codes
+
+    @property
+    def grid_levels(self) -> np.ndarray:
+        return self.hierarchy.levels
+
+    # ---- after an edit ---------------------------------------------------------------------
+    def apply_changes(self, changes: Changes) -> None:
+        """Take an edit of the project's tables (already made): index again the rows named
+        in ``changes`` (every row of a table it touches without naming rows). Every answer
+        is then the one a new ``FeatureIndex(project)`` would give; ``on_date`` and the
+        flags stay."""
+        project = self.project
+        if changes.touches(schema.GRIDS):
+            codes = _named(changes, schema.GRIDS)
+            self.hierarchy.update_grids(project.grids, codes)
+            self._search_again("grid", project.grids, codes)
+        if changes.touches(schema.ASSIGNMENTS):
+            self.hierarchy.set_assignments(project.assignments)
+        if changes.touches(schema.SOURCES):
+            ids = _named(changes, schema.SOURCES)
+            self._index_sources(ids)
+            self._search_again("source", project.sources, ids)
+        if changes.touches(schema.INSPECTORS):
+            self._search_again("inspector", project.inspectors,
+                               _named(changes, schema.INSPECTORS))
+
+    def _search_again(self, kind: str, table: pd.DataFrame, ids) -> None:
+        self.search_index.replace(kind, ids, entries_of(kind, table, ids))
+
+    def _index_sources(self, ids=None) -> None:
+        """Source positions in map metres; ``ids``: only these changed (None: any may have)."""
+        sources = self.project.sources
+        source_ids = sources["source_id"].astype(str).to_numpy(dtype=object)
+        if ids is not None and len(source_ids) == len(self.source_ids) == len(self._source_row) \
+                and (source_ids == self.source_ids).all():  # same rows in the same places
+            rows = np.array([self._source_row[i] for i in ids if i in self._source_row], int)
+            self.source_x[rows], self.source_y[rows] = _map_xy(sources.geometry.values[rows])
+            return
+        self.source_x, self.source_y = _map_xy(sources.geometry.values)
+        self.source_ids = source_ids
+        self._source_row = {s: i for i, s in enumerate(source_ids)}
 
     # ---- picking ---------------------------------------------------------------------------
     def source_near(self, x: float, y: float, radius_m: float) -> str | None:
@@ -117,9 +153,7 @@ class FeatureIndex:
 
     def grids_within(self, extent: Extent) -> list[str]:
         """Grids lying wholly inside the box (so a box never picks the whole district)."""
-        box = _lonlat_box(extent)
-        rows = self._grid_tree.query(box, predicate="contains")
-        return [str(self.grid_codes[i]) for i in sorted(rows)]
+        return self.hierarchy.grids_inside(_lonlat_box(extent))
 
     def pick(self, kind: str, x: float, y: float, radius_m: float) -> list[str]:
         """What a click at (x, y) selects in ``kind``: the nearest source, the finest grid,
@@ -207,17 +241,32 @@ class FeatureIndex:
                     float(xs[ok].max()) + half, float(ys[ok].max()) + half)
         if kind == INSPECTORS:
             ids = sorted({g for i in ids for g in self.inspector_grids(i)})
-        rows = [self._grid_row[g] for g in ids if g in self._grid_row]
-        if not rows:
+        bounds = self.hierarchy.bounds(ids)
+        if bounds is None:
             return None
-        bounds = self._grid_bounds[rows]
-        xmin, ymin = lonlat_to_map(bounds[:, 0].min(), bounds[:, 1].min())
-        xmax, ymax = lonlat_to_map(bounds[:, 2].max(), bounds[:, 3].max())
+        xmin, ymin = lonlat_to_map(bounds[0], bounds[1])
+        xmax, ymax = lonlat_to_map(bounds[2], bounds[3])
         return float(xmin), float(ymin), float(xmax), float(ymax)
 
     def extent_of_selection(self, selection: Selection) -> Extent | None:
         return union_extent(self.extent(kind, selection.ids(kind)) for kind in KINDS
                             if selection.ids(kind))
+
+
+def _named(changes: Changes, table: str) -> frozenset[str] | None:
+    """The ids ``changes`` names in ``table``; None if it names none (any row may have
+    changed)."""
+    return changes.ids_in(table) or None
+
+
+def _map_xy(points) -> tuple[np.ndarray, np.ndarray]:
+    """Map metres of lon/lat points (NaN where a point is missing or empty)."""
+    points = np.asarray(points, dtype=object)
+    present = ~(shapely.is_missing(points) | shapely.is_empty(points))
+    lon = np.where(present, shapely.get_x(points), np.nan)
+    lat = np.where(present, shapely.get_y(points), np.nan)
+    x, y = lonlat_to_map(lon, lat)
+    return np.asarray(x, float), np.asarray(y, float)
 
 
 def _lonlat_box(extent: Extent):
