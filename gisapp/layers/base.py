@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 from typing import Callable
 
 from PySide6.QtGui import QPainter
 
 from gisapp.layers.legend import LegendEntry
-from gisapp.layers.view import Extent, MapView
+from gisapp.layers.view import Extent, MapView, union_extent
+
+# how many changes a layer remembers the damage of: enough for every edit between two frames,
+# few enough that the union over them is cheap
+DAMAGE_LOG = 64
 
 
 @dataclass(frozen=True)
@@ -31,9 +36,10 @@ class MapLayer:
     ``paint``; setting ``visible`` or ``opacity`` calls every listener with the layer.
 
     ``key`` names the layer in saved styles (``name`` is translated, so it cannot).
-    ``revision`` grows with every ``changed()``, so a renderer may reuse an image of the layer
-    while the revision and the view are the same: a subclass calls ``changed()`` whenever what
-    ``paint`` draws changes.
+    ``revision`` grows by one with every ``changed()``, so a renderer may reuse an image of the
+    layer while the revision and the view are the same: a subclass calls ``changed()`` whenever
+    what ``paint`` draws changes, with the map extent where it changed when it knows it (an
+    edited grid), so that a renderer may redraw only there (``damage_since``).
     A layer with ``cache_separately`` is kept in an image of its own because it changes on its
     own (tiles arriving, a track replay) and the layers around it should not be redrawn then.
     """
@@ -44,6 +50,7 @@ class MapLayer:
         self._name = name
         self.key = key or name
         self.revision = 0
+        self._damages: deque[tuple[int, Extent | None]] = deque(maxlen=DAMAGE_LOG)
         self._visible = True
         self._opacity = 1.0
         self._listeners: list[Callable[[MapLayer], None]] = []
@@ -88,11 +95,37 @@ class MapLayer:
         if callback in self._listeners:
             self._listeners.remove(callback)
 
-    def changed(self) -> None:
-        """Tell the listeners that what this layer draws (or its name) has changed."""
+    def changed(self, damage: Extent | None = None) -> None:
+        """Tell the listeners that what this layer draws (or its name) has changed: only
+        inside the map extent ``damage`` (EPSG:3857, as ``extent()``), or anywhere (None)."""
         self.revision += 1
+        self._damages.append((self.revision, None if damage is None
+                              else tuple(float(v) for v in damage)))
         for callback in list(self._listeners):
             callback(self)
+
+    def damage_since(self, revision: int) -> Extent | None:
+        """The map extent holding every change after ``revision`` (an older revision of this
+        layer); None when one of them was anywhere, or was too long ago to be remembered.
+
+        An Extent cannot say "nowhere", so nothing after ``revision`` answers None too: a
+        caller asks only when the revision moved.
+
+        >>> layer = MapLayer("x")
+        >>> layer.changed((0, 0, 10, 10)); layer.changed((20, 5, 30, 40))
+        >>> layer.damage_since(0), layer.damage_since(1)
+        ((0.0, 0.0, 30.0, 40.0), (20.0, 5.0, 30.0, 40.0))
+        >>> layer.visible = False  # visibility, opacity, style: the whole layer
+        >>> layer.damage_since(0) is None, layer.damage_since(layer.revision - 1) is None
+        (True, True)
+        """
+        count = self.revision - revision
+        if count <= 0 or count > len(self._damages):
+            return None
+        damages = [damage for _rev, damage in list(self._damages)[-count:]]
+        if any(damage is None for damage in damages):
+            return None
+        return union_extent(damages)
 
     # ---- styles saved in the project ---------------------------------------------------------
     def style_state(self) -> dict:

@@ -59,17 +59,24 @@ def _read(data: bytes, target) -> None:
         raise ValueError(f"could not read a {type(target).__name__} from {len(data)} bytes")
 
 
-def polygon_rings(geometries) -> tuple[np.ndarray, np.ndarray]:
-    """All rings (exteriors and holes) of (multi)polygons, or of the polygons in collections: their vertices as an (n, 2) array
-    and the index where each ring starts.
+def polygon_rings(geometries, return_index: bool = False):
+    """All rings (exteriors and holes) of (multi)polygons, or of the polygons in collections:
+    their vertices as an (n, 2) array and the index where each ring starts; with
+    ``return_index`` also the index of the geometry each ring belongs to.
 
     >>> xy, starts = polygon_rings([shapely.box(0, 0, 1, 1)])
     >>> xy.shape, starts.tolist()
     ((5, 2), [0])
+    >>> polygon_rings([shapely.box(0, 0, 1, 1), None, shapely.box(2, 2, 3, 3)], True)[2].tolist()
+    [0, 2]
     """
-    parts = shapely.get_parts(np.asarray(geometries, dtype=object))
-    parts = parts[shapely.get_type_id(parts) == 3]  # polygons only: a collection may hold lines
-    rings = shapely.get_rings(parts)
+    parts, owners = shapely.get_parts(np.asarray(geometries, dtype=object), return_index=True)
+    polygons = shapely.get_type_id(parts) == 3  # polygons only: a collection may hold lines
+    rings, ring_parts = shapely.get_rings(parts[polygons], return_index=True)
     counts = shapely.get_num_coordinates(rings)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
-    return shapely.get_coordinates(rings), starts[counts > 0] if len(rings) else starts[:0]
+    starts = (np.cumsum(counts) - counts).astype(np.int64)
+    kept = counts > 0
+    xy = shapely.get_coordinates(rings)
+    if return_index:
+        return xy, starts[kept], owners[polygons][ring_parts][kept]
+    return xy, starts[kept]

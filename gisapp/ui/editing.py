@@ -27,9 +27,9 @@ from gisapp.edits import (
     MoveGridToParent,
 )
 from gisapp.errors import GisappError
+from gisapp.grids import MetricFrame
 from gisapp.i18n import _
 from gisapp.layers.grids import GridLayer
-from gisapp.layers.selection import SelectionLayer
 from gisapp.layers.sources import SourceLayer
 from gisapp.layers.topology import TopologyLayer
 from gisapp.layers.view import lonlat_to_map
@@ -40,7 +40,7 @@ from gisapp.ui.dialogs.grid_history import MoveToParentDialog
 from gisapp.ui.docks.topology_dock import TopologyDock
 from gisapp.ui.edit_session import EditSession, holder_text
 from gisapp.ui.planning import PlanningPanels
-from gisapp.ui.selection import GRIDS, INSPECTORS, SOURCES, FeatureIndex
+from gisapp.ui.selection import GRIDS, INSPECTORS, SOURCES
 from gisapp.ui.tools.draw_grid import DrawGridTool
 from gisapp.ui.tools.edit_base import EditContext
 from gisapp.ui.tools.overlay import SketchOverlay
@@ -64,7 +64,6 @@ class EditingController(QObject):
         self.problems = None  # the topology problems shown (GeoDataFrame), None: not checked
         self.topology_layer = TopologyLayer(_("Topology problems"))
         self.lock_warning: QMessageBox | None = None
-        self._levels: dict[str, int] = {}  # grid code -> level, to know what an edit touched
         self._stale_tables: set[str] = set()  # tables to show again when the dock is shown
         self._build_docks()
         self._build_tools()
@@ -221,7 +220,6 @@ class EditingController(QObject):
         self.problems = None
         self.topology_layer.set_problems(None)  # the window shows the layers afterwards
         self.topology_dock.set_problems(None, [])
-        self._levels = _levels(project.grids)
         self._stale_tables.clear()
         self.planning.project_shown(project)
         if holder is not None:
@@ -397,7 +395,7 @@ class EditingController(QObject):
         project = self.project
         if project is None:
             return None
-        report = check_division(project.grids, project.sources)
+        report = check_division(project.grids, project.sources, frame=_metric_frame(project))
         self._show_problems(report.problems)
         return report
 
@@ -407,7 +405,8 @@ class EditingController(QObject):
         codes = {str(c) for c in codes}
         if project is None or not codes:
             return
-        report = check_neighbourhood(project.grids, codes, project.sources)
+        report = check_neighbourhood(project.grids, codes, project.sources,
+                                     frame=_metric_frame(project))
         problems = report.problems
         if self.problems is not None and len(self.problems):
             tagged = self.problems.assign(_row=np.arange(len(self.problems)))
@@ -427,71 +426,56 @@ class EditingController(QObject):
 
     # ---- after an edit ---------------------------------------------------------------------
     def _changes_applied(self, changes: Changes) -> None:
+        """Bring every view up to date with what an edit changed, touching only that: the
+        layers update the grids and sources named in ``changes`` (the canvas then redraws
+        only where they were and are), the feature index and the selection highlight take
+        the edited rows, and only their neighbourhood is checked again."""
         project, window = self.project, self.window
         if project is None:
             return
         grids = changes.touches(schema.GRIDS)
         sources = changes.touches(schema.SOURCES)
-        if grids:
-            touched = changes.ids_in(schema.GRIDS)
-            now = _levels(project.grids)
-            levels = {now.get(c, self._levels.get(c)) for c in touched} - {None}
-            self._levels = now
-            self._replace_layers(lambda l: isinstance(l, GridLayer) and l.level in levels,
-                                 lambda l: GridLayer(project.grids, l.level, l.name, l.style,
-                                                     l.key))
-        if sources:
-            self._replace_layers(lambda l: isinstance(l, SourceLayer),
-                                 lambda l: SourceLayer(project.sources, l.name, style=l.style,
-                                                       key=l.key))
-        if grids or sources or changes.touches(schema.ASSIGNMENTS) \
-                or changes.touches(schema.INSPECTORS):
-            self._rebuild_index(grids or sources)
+        grid_ids, source_ids = changes.ids_in(schema.GRIDS), changes.ids_in(schema.SOURCES)
+        for layer in window._project_layers:
+            if grids and isinstance(layer, GridLayer):
+                self._update_layer(layer, project.grids, grid_ids)
+            elif sources and isinstance(layer, SourceLayer):
+                self._update_layer(layer, project.sources, source_ids)
+        if window.index is not None:
+            window.index.apply_changes(changes)
+        if (grids or sources) and window.selection_layer is not None:
+            window.selection_layer.set_tables(project.grids, project.sources)
         for table in (schema.GRIDS, schema.SOURCES, schema.INSPECTORS):
             if changes.touches(table) or (table == schema.INSPECTORS
                                           and changes.touches(schema.ASSIGNMENTS)):
                 self._refresh_table(table)
         if grids or sources:
-            codes = set(changes.ids_in(schema.GRIDS))
-            touched_sources = project.sources[project.sources["source_id"].astype(str).isin(
-                list(changes.ids_in(schema.SOURCES)))]
-            codes |= set(touched_sources["grid_code"].dropna().astype(str))
-            codes &= set(project.grids["grid_code"].astype(str)) | set(self._levels)
+            codes = set(grid_ids)
+            if source_ids:
+                moved = project.sources[project.sources["source_id"].astype(str).isin(
+                    list(source_ids))]
+                codes |= set(moved["grid_code"].dropna().astype(str))
             self._recheck(codes)
         self.planning.changes_applied(changes)
         window.summary_label.setText(window._summary_text(project.summary()))
         window._update_title()
 
-    def _replace_layers(self, which, make) -> None:
-        """Swap layers for new ones built from the edited tables, keeping the user's style."""
+    def _update_layer(self, layer, table, ids) -> None:
+        """Update ``layer`` with the rows ``ids`` of the edited ``table``; with no ids (the
+        whole table may have changed) build it again, keeping the user's style."""
+        if ids:
+            layer.update(table, ids)
+            return
         window = self.window
-        replaced = False
-        for i, layer in enumerate(window._project_layers):
-            if which(layer):
-                new = make(layer)
-                new.apply_style_state(layer.style_state())
-                layer.remove_listener(window._styles_changed)
-                new.add_listener(window._styles_changed)
-                window._project_layers[i] = new
-                replaced = True
-        if replaced:
-            window._show_layers()
-
-    def _rebuild_index(self, features: bool) -> None:
-        """The window's feature index (picking, identify, search) of the edited project."""
-        window, project = self.window, self.project
-        on_date = window.index.on_date if window.index is not None else None
-        window.index = FeatureIndex(project)
-        if on_date is not None:
-            window.index.on_date = on_date
-        window.identify_tool.index = window.select_tool.index = window.index
-        window.search_box.set_index(window.index.search_index)
-        if features and window.selection_layer is not None:
-            old = window.selection_layer
-            window.selection_layer = SelectionLayer(project.grids, project.sources, old.name)
-            window.selection_layer.set_selected(window.selection.ids(GRIDS),
-                                                window.selection.ids(SOURCES))
-            window._show_layers()
+        if isinstance(layer, GridLayer):
+            new = GridLayer(table, layer.level, layer.name, layer.style, layer.key)
+        else:
+            new = SourceLayer(table, layer.name, style=layer.style, key=layer.key)
+        new.apply_style_state(layer.style_state())
+        layer.remove_listener(window._styles_changed)
+        new.add_listener(window._styles_changed)
+        window._project_layers[window._project_layers.index(layer)] = new
+        window._show_layers()
 
     def _refresh_table(self, table: str) -> None:
         """Show the edited table (a hidden attribute dock gets it when it is shown)."""
@@ -542,8 +526,10 @@ def parent_choices(grids: pd.DataFrame, code: str) -> list[tuple[str, str]]:
              f"{above['name'].iloc[i]} ({above['grid_code'].iloc[i]})") for i in order]
 
 
-def _levels(grids: pd.DataFrame) -> dict[str, int]:
-    return dict(zip(grids["grid_code"].astype(str), grids["level"].astype(int)))
+def _metric_frame(project: Project) -> MetricFrame:
+    """The project's metric CRS, as the edits use it (else the zone at the grids' centre)."""
+    crs = project.meta.get("metric_crs")
+    return MetricFrame(str(crs)) if crs else MetricFrame.around(project.grids.geometry.values)
 
 
 def _display(frame: pd.DataFrame) -> pd.DataFrame:

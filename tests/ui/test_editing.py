@@ -93,6 +93,57 @@ def test_a_split_line_drawn_on_the_canvas_makes_two_grids_and_ctrl_z_one(editing
     assert new in grids_of(window)
 
 
+def shown_map(window) -> np.ndarray:
+    """The map image the canvas shows now (rendered if stale)."""
+    window.canvas.repaint()
+    return rgb(window.canvas.renderer.image)
+
+
+def freshly_rendered(window) -> np.ndarray:
+    """The same map from layers built anew from the project's tables, rendered whole."""
+    from gisapp.layers.grids import GridLayer
+    from gisapp.layers.render import MapRenderer
+    from gisapp.layers.sources import SourceLayer
+
+    project, layers = window.project, []
+    for layer in window.canvas.layers:
+        if isinstance(layer, GridLayer):
+            new = GridLayer(project.grids, layer.level, layer.name, layer.style, layer.key)
+        elif isinstance(layer, SourceLayer):
+            new = SourceLayer(project.sources, layer.name, style=layer.style, key=layer.key)
+        else:
+            layers.append(layer)
+            continue
+        new.apply_style_state(layer.style_state())
+        layers.append(new)
+    return rgb(MapRenderer().render(layers, window.canvas.view,
+                                    window.canvas.devicePixelRatioF()))
+
+
+def test_after_an_edit_the_map_redraws_in_place_and_shows_what_a_fresh_render_shows(
+        editing, qtbot):
+    # the window updates its layers from the edit's Changes and redraws only where the
+    # edited grids were and are; what the planner sees must still be the whole truth
+    window = editing
+    window.selection.clear()
+    grid_layers = [layer for layer in window._project_layers if hasattr(layer, "level")]
+    before = shown_map(window)
+    start, end = pixel(window, 116.305, 39.975), pixel(window, 116.305, 40.005)
+    window.tools.actions["split_grid"].trigger()
+    qtbot.mouseMove(window.canvas, start)
+    qtbot.mouseClick(window.canvas, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(window.canvas, end)
+    qtbot.mouseDClick(window.canvas, Qt.MouseButton.LeftButton, pos=end)
+    assert window.editing.stack.count() == 1
+    after = shown_map(window)
+    assert [layer for layer in window._project_layers if hasattr(layer, "level")] \
+        == grid_layers  # the same layer objects, updated
+    assert (after != before).any(axis=2).sum() > 50  # the new boundary is drawn
+    assert np.array_equal(after, freshly_rendered(window))
+    window.editing.undo_action.trigger()
+    assert np.array_equal(shown_map(window), before)
+
+
 def test_dragging_a_shared_vertex_moves_both_neighbours_in_one_undo_step(editing, qtbot):
     window = editing
     canvas = window.canvas
