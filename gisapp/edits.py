@@ -34,9 +34,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 from shapely.geometry.base import BaseGeometry
 
@@ -45,7 +48,7 @@ from gisapp import schema
 from gisapp.changes import Changes
 from gisapp.errors import GridEditError
 from gisapp.i18n import _
-from gisapp.project import Project, conform
+from gisapp.project import Project, conform, conforms
 from gisapp.topology import MIN_AREA_M2, fix_slivers
 
 KEYS = {schema.GRIDS: "grid_code", schema.SOURCES: "source_id",
@@ -117,16 +120,17 @@ def _write(project: Project, patches, action: str, user, forward: bool) -> Chang
     ids: dict[str, set[str]] = {}
     geometry = False
     first_history = len(project.history)
+    history = []
     for patch in patches:
         old, new = (patch.before, patch.after) if forward else (patch.after, patch.before)
         frame = patch.new_table if forward and patch.new_table is not None else \
             _swap(project.tables[patch.table], old.index.to_numpy(), new)
         project.set_table(patch.table, frame)
-        touched = _history(project, patch.table, old, new, action, user)
-        ids.setdefault(patch.table, set()).update(touched)
+        history.append(_history(patch.table, old, new))
+        ids.setdefault(patch.table, set()).update(history[-1][1])
         geometry |= patch.geometry_changed
-    edit_ids = project.history["edit_id"].iloc[first_history:].astype(str)
-    ids[schema.HISTORY] = set(edit_ids)
+    project.record_edit_history(action, history, user)
+    ids[schema.HISTORY] = set(map(str, project.history["edit_id"].to_numpy()[first_history:]))
     return Changes(ids, geometry)
 
 
@@ -158,18 +162,24 @@ def _require_unchanged(project: Project, patch: _TablePatch) -> None:
         raise GridEditError(_("The project changed since this edit, so it cannot be undone."))
 
 
-def _history(project: Project, table: str, old: pd.DataFrame, new: pd.DataFrame, action: str,
-             user) -> list[str]:
+def _history(table: str, old: pd.DataFrame, new: pd.DataFrame) -> tuple:
+    """The history of rows ``old`` of ``table`` replaced by ``new``: (table, ids, before,
+    after) as ``Project.record_edit_history`` takes them."""
     key = KEYS.get(table)
-    old_rows = {str(r[key]): _row_dict(r) for _, r in old.iterrows()}
-    new_rows = {str(r[key]): _row_dict(r) for _, r in new.iterrows()}
+    old_rows = {str(r[key]): _row_dict(r) for r in _records(old)}
+    new_rows = {str(r[key]): _row_dict(r) for r in _records(new)}
     ids = list(dict.fromkeys([*old_rows, *new_rows]))
-    project.record_history(action, table, ids, [old_rows.get(i) for i in ids],
-                           [new_rows.get(i) for i in ids], user)
-    return ids
+    return table, ids, [old_rows.get(i) for i in ids], [new_rows.get(i) for i in ids]
 
 
-def _row_dict(row: pd.Series) -> dict:
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """The rows of ``frame`` as {column: value}: the values iterrows gives, without building a
+    Series per row."""
+    columns = list(frame.columns)
+    return [dict(zip(columns, values)) for values in frame.to_numpy(dtype=object)]
+
+
+def _row_dict(row) -> dict:
     """A row as flat JSON: NA as null, the geometry as exact WKT."""
     out = {}
     for column, value in row.items():
@@ -197,6 +207,8 @@ class _Rows:
         self.updates: dict[int, dict] = {}
         self.added: list[tuple[int | None, dict]] = []
         self.deleted: set[int] = set()
+        self._moved: np.ndarray | None = None   # after result(): old row -> new row (-1: gone)
+        self._written = np.zeros(0, np.int64)   # and the new rows it wrote or added
 
     def update(self, position: int, **values) -> None:
         self.updates.setdefault(int(position), {}).update(values)
@@ -214,37 +226,123 @@ class _Rows:
         deleted = np.array(sorted(self.deleted), dtype=np.int64)
         updated = np.array(sorted(p for p in self.updates if p not in self.deleted),
                            dtype=np.int64)
+        self._moved, self._written = None, updated
         if not len(updated) and not len(deleted) and not self.added:
             return old, _TablePatch(self.table, old.iloc[:0], old.iloc[:0], False)
-        changed = old.iloc[updated].copy()
+        before = old.iloc[np.sort(np.concatenate([updated, deleted]))]
+        changed = (old.iloc[updated] if len(deleted) else before).copy()
         for row, position in enumerate(updated):
             for column, value in self.updates[int(position)].items():
-                changed.iloc[row, changed.columns.get_loc(column)] = _na(value)
-        added = (conform(self.table, pd.DataFrame([r for _, r in self.added]))
-                 if self.added else old.iloc[:0])
-        # rows of [old, changed, added] in their new order: old rows where they were (the
-        # changed copy in place of an updated row), added rows after the row they follow
-        source = np.arange(n)
-        source[updated] = n + np.arange(len(updated))
+                changed.iat[row, changed.columns.get_loc(column)] = _na(value)
+        geometry = bool(self.added or len(deleted)) and "geometry" in old.columns
+        geometry |= any("geometry" in self.updates[int(p)] for p in updated)
+        columns = {c for p in updated for c in self.updates[int(p)]}
+        # the updated cells written into copies of their columns, the others shared
+        new = _updated(old, updated, changed, [c for c in old.columns if c in columns])
+        if not self.added and not len(deleted):
+            # the rows after are the changed ones, where they were (labels are positions)
+            after = changed if old.index.equals(pd.RangeIndex(n)) else new.iloc[updated]
+            return new, _TablePatch(self.table, before, after, geometry, new)
+        added = (_new_rows(self.table, [r for _, r in self.added], old) if self.added
+                 else old.iloc[:0])
+        # rows of [new, added] in their new order: kept rows where they were, added rows
+        # after the row they follow
         keep = np.ones(n, bool)
         keep[deleted] = False
         kept = np.flatnonzero(keep)
-        take = source[keep]
+        take = kept
         if self.added:
             at = [len(kept) if after is None else int(np.searchsorted(kept, after, "right"))
                   for after, _row in self.added]
-            take = np.insert(take, at, n + len(updated) + np.arange(len(self.added)))
-        combined = pd.concat([f for f in (old, changed, added) if len(f)], ignore_index=True)
-        new = combined.take(take).reset_index(drop=True)
-        before_at = np.sort(np.concatenate([updated, deleted]))
-        after_at = np.flatnonzero(take >= n)
-        geometry = bool(self.added or len(deleted)) and "geometry" in old.columns
-        geometry |= any("geometry" in self.updates[int(p)] for p in updated)
-        return new, _TablePatch(self.table, old.iloc[before_at], new.iloc[after_at], geometry,
-                                new)
+            take = np.insert(take, at, n + np.arange(len(self.added)))
+        new = _runs(new, added, take)
+        after_at = np.flatnonzero((take >= n) | np.isin(take, updated))
+        self._moved = np.full(n, -1, np.int64)
+        self._moved[take[take < n]] = np.flatnonzero(take < n)
+        self._written = after_at
+        return new, _TablePatch(self.table, before, new.iloc[after_at], geometry, new)
 
     def patch(self) -> _TablePatch:
         return self.result()[1]
+
+    def moved(self, rows: np.ndarray) -> np.ndarray:
+        """Where the table's ``rows`` are in the last result (deleted ones dropped), with every
+        row that result wrote or added."""
+        at = rows if self._moved is None else self._moved[rows]
+        return np.union1d(at[at >= 0], self._written)
+
+
+def _updated(old: pd.DataFrame, positions: np.ndarray, changed: pd.DataFrame,
+             columns) -> pd.DataFrame:
+    """``old`` with the rows at ``positions`` replaced by ``changed`` (the same columns and
+    dtypes, differing from them only in ``columns``): a shallow copy of ``old`` with just those
+    columns written, instead of rebuilding every column of the table."""
+    new = old.copy(deep=False)
+    for column in columns:
+        new[column] = _written(new[column].array, positions, changed[column].array)
+    return new
+
+
+def _written(values, positions: np.ndarray, new_values):
+    """``values`` (a column's array) with ``new_values`` at ``positions`` (ascending). A
+    string column is joined from Arrow slices around them, where setting items would rebuild
+    it string by string (0.3 ms for the sources')."""
+    text = pd.StringDtype("pyarrow")
+    if values.dtype == text and new_values.dtype == text:
+        old, new = pa.array(values), pa.array(new_values)
+        if isinstance(old, pa.ChunkedArray):
+            old = old.combine_chunks()
+        if isinstance(new, pa.ChunkedArray):
+            new = new.combine_chunks()
+        pieces, start = [], 0
+        for k, position in enumerate(positions.tolist()):
+            pieces += [old[start:position], new[k:k + 1]]
+            start = position + 1
+        pieces.append(old[start:])
+        return pd.arrays.ArrowStringArray(pa.concat_arrays(pieces))
+    out = values.copy()
+    out[positions] = new_values
+    return out
+
+
+def _runs(first: pd.DataFrame, second: pd.DataFrame, take: np.ndarray) -> pd.DataFrame:
+    """The rows ``take`` of ``first`` then ``second`` (numbered on from ``len(first)``), put
+    together from slices, one per run of consecutive rows: an edit adds or deletes a few rows,
+    so the table is a few slices, not a row-by-row take of every column."""
+    n = len(first)
+    breaks = np.flatnonzero((np.diff(take) != 1) | (take[1:] == n)) + 1
+    runs = [(int(run[0]), int(run[-1]) + 1) for run in np.split(take, breaks) if len(run)]
+    pieces = [first.iloc[a:b] if a < n else second.iloc[a - n:b - n] for a, b in runs]
+    if not pieces:
+        return first.iloc[:0].reset_index(drop=True)
+    return pd.concat(pieces, ignore_index=True)
+
+
+def _new_rows(table: str, rows: list[dict], like: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` as ``conform`` makes them. When ``like`` (the table they go into) conforms and
+    every value already has its column's type, as the edits give them, they are written into
+    copies of its first row instead (conform would build the frame anew: 1.4 ms a call)."""
+    if not len(like) or not conforms(table, like) or not all(
+            _fits(dtype, row.get(column)) for row in rows
+            for column, dtype in zip(like.columns, like.dtypes)):
+        return conform(table, pd.DataFrame(rows))
+    out = like.iloc[:1].copy() if len(rows) == 1 else \
+        like.iloc[np.zeros(len(rows), np.int64)].reset_index(drop=True)
+    for j, column in enumerate(out.columns):
+        for i, row in enumerate(rows):
+            out.iat[i, j] = _na(row.get(column))
+    return out
+
+
+def _fits(dtype, value) -> bool:
+    """Whether ``value`` goes into a conforming column of ``dtype`` as conform would put it."""
+    if isinstance(dtype, pd.StringDtype):
+        return value is None or isinstance(value, str)
+    if dtype == np.int64:
+        return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+    if dtype == np.bool_:
+        return isinstance(value, (bool, np.bool_))
+    return isinstance(value, BaseGeometry)
 
 
 def _na(value):
@@ -253,36 +351,65 @@ def _na(value):
 
 # ---- the grids around an edit --------------------------------------------------------------------
 class _Grids:
-    """The project's grids as arrays, and a metric frame for the edit."""
+    """The project's grids as arrays, and a metric frame for the edit. An edit of a few grids
+    reads the codes of just those (``code``, ``codes_at``) and finds grids by code in Arrow."""
 
     def __init__(self, project: Project):
         self.project = project
         self.frame_table = project.grids
-        self.codes = self.frame_table["grid_code"].astype(str).to_numpy(dtype=object)
+        self._code_text = self.frame_table["grid_code"].astype(str)
         self.levels = self.frame_table["level"].to_numpy(dtype=np.int64)
-        self.parents = self.frame_table["parent_code"].astype("string").fillna("") \
-            .to_numpy(dtype=object)
         self.geoms = np.asarray(self.frame_table.geometry.values, dtype=object)
         self.frame = _metric_frame(project, self.geoms)
         self.pos: dict[str, int] = {}
         self._metric: dict[str, BaseGeometry] = {}
         self._bounds = None
+        self._at: dict[str, int] = {}
+
+    @cached_property
+    def codes(self) -> np.ndarray:
+        """Every grid's code."""
+        return self._code_text.to_numpy(dtype=object)
+
+    def codes_at(self, rows) -> np.ndarray:
+        """``codes[rows]``, converting only those unless every code is converted already."""
+        if "codes" in self.__dict__:
+            return self.codes[np.asarray(rows, dtype=np.int64)]
+        return self._code_text.iloc[np.asarray(rows, dtype=np.int64)].to_numpy(dtype=object)
+
+    def code(self, position: int) -> str:
+        return self.codes_at([position])[0]
+
+    @cached_property
+    def parents(self) -> np.ndarray:
+        """Each grid's parent code, "" for none (a split or vertex edit needs only
+        ``parent`` and ``children``)."""
+        return self.frame_table["parent_code"].astype("string").to_numpy(dtype=object,
+                                                                          na_value="")
 
     def at(self, code: str) -> int:
         """The row of grid ``code``; refused when missing or not unique."""
-        hits = np.flatnonzero(self.codes == str(code))
-        if len(hits) == 0:
-            raise GridEditError(_("There is no grid {code}.").format(code=code))
-        if len(hits) > 1:
-            raise GridEditError(_("Grid code {code} is used {count} times; make the codes "
-                                  "unique first.").format(code=code, count=len(hits)))
-        return int(hits[0])
+        code = str(code)
+        if code not in self._at:  # an edit asks for its grid more than once
+            same = _arrow_equal(self._code_text, code)
+            hits = np.flatnonzero(self.codes == code if same is None else same)
+            if len(hits) == 0:
+                raise GridEditError(_("There is no grid {code}.").format(code=code))
+            if len(hits) > 1:
+                raise GridEditError(_("Grid code {code} is used {count} times; make the codes "
+                                      "unique first.").format(code=code, count=len(hits)))
+            self._at[code] = int(hits[0])
+        return self._at[code]
 
     def near(self, *geoms) -> np.ndarray:
         """Rows whose bounding box meets the bounding box of ``geoms`` (lon/lat)."""
+        return self.near_box(shapely.total_bounds(np.array(geoms, dtype=object)))
+
+    def near_box(self, box) -> np.ndarray:
+        """Rows whose bounding box meets ``box`` (minx, miny, maxx, maxy)."""
         if self._bounds is None:
             self._bounds = shapely.bounds(self.geoms)
-        minx, miny, maxx, maxy = shapely.total_bounds(np.array(geoms, dtype=object))
+        minx, miny, maxx, maxy = box
         b = self._bounds
         return np.flatnonzero((b[:, 0] <= maxx) & (b[:, 2] >= minx) & (b[:, 1] <= maxy)
                               & (b[:, 3] >= miny))
@@ -290,20 +417,40 @@ class _Grids:
     def division(self, rows: Iterable[int]) -> dict[str, BaseGeometry]:
         """The grids projected to metres so far, ``rows`` included, by code (``pos`` keeps
         each code's row); refused if two of them share a code."""
-        rows = [int(r) for r in rows if self.pos.get(self.codes[int(r)]) != int(r)]
-        for r in rows:
-            code = self.codes[r]
+        rows = [int(r) for r in rows]
+        fresh = [(r, code) for r, code in zip(rows, self.codes_at(rows))
+                 if self.pos.get(code) != r]
+        for r, code in fresh:
             if code in self.pos:
                 raise GridEditError(_("Grid code {code} is used {count} times; make the codes "
                                       "unique first.").format(
                                           code=code, count=int((self.codes == code).sum())))
             self.pos[code] = r
-        metric = self.frame.to_metric(self.geoms[np.asarray(rows, dtype=np.int64)])
-        self._metric.update(zip((self.codes[r] for r in rows), metric))
+        metric = self.frame.to_metric(self.geoms[np.array([r for r, _ in fresh], np.int64)])
+        self._metric.update(zip((code for _, code in fresh), metric))
         return self._metric
 
+    def parent(self, position: int) -> str:
+        """``parents[position]``, without converting the whole column."""
+        column = self.frame_table["parent_code"]
+        if column.dtype == pd.StringDtype():  # the schema's: already what astype gives
+            value = column.iloc[position]
+            return "" if value is pd.NA else value
+        return column.iloc[[position]].astype("string").to_numpy(dtype=object, na_value="")[0]
+
     def children(self, position: int) -> np.ndarray:
-        return np.flatnonzero(self.parents == self.codes[position])
+        """Rows whose parent is the grid at ``position``."""
+        code = self.code(position)
+        # a missing parent ("" in parents) is never a non-empty code
+        same = _arrow_equal(self.frame_table["parent_code"], code) \
+            if isinstance(code, str) and code else None
+        return np.flatnonzero(self.parents == code if same is None else same)
+
+    def codes_starting(self, *prefixes: str) -> np.ndarray:
+        """The codes starting with one of ``prefixes``: all a new sibling code depends on
+        (see geo.next_child_code), found without a Python loop over every grid."""
+        hits = self._code_text.str.startswith(tuple(prefixes), na=True)
+        return self.codes_at(np.flatnonzero(hits.to_numpy(dtype=bool)))
 
     def to_lonlat(self, geom):
         """A metric result back in lon/lat, refused if it is no valid polygon as stored (a
@@ -313,6 +460,16 @@ class _Grids:
             raise GridEditError(_("The result would not be a valid polygon; try again a "
                                   "little differently."))
         return out
+
+
+def _arrow_equal(column: pd.Series, value: str) -> np.ndarray | None:
+    """``column == value`` for an Arrow string column (missing values unequal), compared in
+    Arrow; None for a column of another kind."""
+    if not isinstance(column.array, pd.arrays.ArrowStringArray):
+        return None
+    values = pa.array(column.array)
+    same = pc.equal(values, pa.scalar(value, type=values.type)).fill_null(False)
+    return np.asarray(same, dtype=bool)
 
 
 def _metric_frame(project: Project, geoms) -> geo.MetricFrame:
@@ -339,53 +496,81 @@ def _point(value) -> shapely.Point:
 
 
 def _reassign_sources(project: Project, new_grids: pd.DataFrame, regions,
-                      codes_gone: Iterable[str] = ()) -> _Rows:
+                      codes_gone: Iterable[str] = (), near=None) -> _Rows:
     """Sources in ``regions`` (lon/lat geometries whose grids changed) or in a grid that is gone,
     re-assigned to the level-3 grid (and for key sources the level-4 grid) now covering them;
-    a source keeps its grid while that grid still covers it."""
+    a source keeps its grid while that grid still covers it. ``near(box)``, if given, gives
+    the rows of ``new_grids`` that may meet a box (all the others do not)."""
     rows = _Rows(project, schema.SOURCES)
     sources = project.sources
     regions = [g for g in regions if g is not None and not g.is_empty]
     if not len(sources) or not regions:
         return rows
     points = np.asarray(sources.geometry.values, dtype=object)
-    x, y = shapely.get_x(points), shapely.get_y(points)
+    x, y = _xy(points)
     minx, miny, maxx, maxy = shapely.total_bounds(np.array(regions, dtype=object))
     wanted = (x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy)
     gone = list(map(str, codes_gone))
-    for column in ("grid_code", "key_grid_code"):
+    for column in ("grid_code", "key_grid_code") if gone else ():
         wanted |= sources[column].astype("string").isin(gone).fillna(False).to_numpy(bool)
     candidates = np.flatnonzero(wanted)
     if not len(candidates):
         return rows
     is_key = sources["is_key"].to_numpy(dtype=bool)[candidates]
-    for column, level in (("grid_code", UNIT_LEVEL), ("key_grid_code", KEY_LEVEL)):
-        current = sources[column].astype("string").to_numpy(dtype=object)[candidates]
+    # every source has a level-3 grid; only key sources a level-4 one
+    for column, level, which in (("grid_code", UNIT_LEVEL, candidates),
+                                 ("key_grid_code", KEY_LEVEL, candidates[is_key])):
+        if not len(which):
+            continue
+        current = _strings_at(sources[column], which, "string", None)
         current = np.array([None if pd.isna(c) else str(c) for c in current], dtype=object)
-        covering = _covering(new_grids, level, points[candidates], current)
-        for j, (k, code) in enumerate(zip(candidates, covering)):
-            if column == "key_grid_code" and not is_key[j]:
-                continue
-            if current[j] != code:
+        box = shapely.total_bounds(points[which])
+        covering = _covering(new_grids, level, points[which], current,
+                             None if near is None else near(box))
+        for k, was, code in zip(which, current, covering):
+            if was != code:
                 rows.update(k, **{column: code})
     return rows
 
 
-def _covering(grids: pd.DataFrame, level: int, points, current) -> list[str | None]:
+def _xy(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``shapely.get_x(points), shapely.get_y(points)``, read in one pass from the bounds of
+    points that are all non-empty points (get_x refuses empty ones, and is NaN for others)."""
+    if len(points) and (shapely.get_type_id(points) == 0).all():
+        bounds = shapely.bounds(points)
+        if not np.isnan(bounds).any():
+            return bounds[:, 0], bounds[:, 1]
+    return shapely.get_x(points), shapely.get_y(points)
+
+
+def _strings_at(column: pd.Series, rows, dtype, missing) -> np.ndarray:
+    """``column.iloc[rows].astype(dtype).to_numpy(dtype=object)``; for a column of the
+    schema's string dtype, whose missing values that cast makes ``missing``, read directly."""
+    if column.dtype == pd.StringDtype():
+        return column.array[np.asarray(rows, dtype=np.int64)].to_numpy(dtype=object,
+                                                                       na_value=missing)
+    return column.iloc[rows].astype(dtype).to_numpy(dtype=object)
+
+
+def _covering(grids: pd.DataFrame, level: int, points, current,
+              rows: np.ndarray | None = None) -> list[str | None]:
     """For each point, the code of a grid of ``level`` covering it: its current one if that
-    still covers it, else the lowest code that does, else None."""
+    still covers it, else the lowest code that does, else None. ``rows``, if given, are the
+    only rows of ``grids`` that may meet the points' bounding box."""
     out: list[str | None] = [None] * len(points)
     if not len(points):
         return out
-    geoms = np.asarray(grids.geometry.values, dtype=object)
+    rows = np.arange(len(grids)) if rows is None else np.asarray(rows, dtype=np.int64)
+    geoms = np.asarray(grids.geometry.values, dtype=object)[rows]
     minx, miny, maxx, maxy = shapely.total_bounds(points)
     b = shapely.bounds(geoms)
-    mine = np.flatnonzero((grids["level"].to_numpy() == level) & (b[:, 0] <= maxx)
+    near = np.flatnonzero((grids["level"].to_numpy()[rows] == level) & (b[:, 0] <= maxx)
                           & (b[:, 2] >= minx) & (b[:, 1] <= maxy) & (b[:, 3] >= miny))
+    mine = rows[near]
     if not len(mine):
         return out
-    geoms = geoms[mine]
-    codes = grids["grid_code"].iloc[mine].astype(str).to_numpy(dtype=object)
+    geoms = geoms[near]
+    codes = _strings_at(grids["grid_code"], mine, str, np.nan)
     point_at, grid_at = shapely.STRtree(geoms).query(points, predicate="covered_by")
     found: dict[int, list[str]] = {}
     for p, g in zip(point_at, grid_at):
@@ -395,9 +580,13 @@ def _covering(grids: pd.DataFrame, level: int, points, current) -> list[str | No
     return out
 
 
-def _grid_patches(project: Project, grid_rows: _Rows, regions, codes_gone=()) -> list:
+def _grid_patches(project: Project, g: _Grids, grid_rows: _Rows, regions,
+                  codes_gone=()) -> list:
     new_grids, grid_patch = grid_rows.result()
-    sources = _reassign_sources(project, new_grids, regions, codes_gone)
+    # the grids near a box: those of the table near it (their bounds known) where they are
+    # now, and every grid the edit wrote
+    sources = _reassign_sources(project, new_grids, regions, codes_gone,
+                                lambda box: grid_rows.moved(g.near_box(box)))
     return [grid_patch, sources.patch()]
 
 
@@ -428,7 +617,7 @@ class SplitGrid(_Edit):
     def _plan(self, project):
         g = _Grids(project)
         i = g.at(self.grid_code)
-        code = g.codes[i]
+        code = g.code(i)
         division = g.division(g.near(g.geoms[i]))
         line = g.frame.to_metric(self.line)
         if not isinstance(line, shapely.LineString):
@@ -436,22 +625,23 @@ class SplitGrid(_Edit):
         big, small = geo.split_grid(division[code], line, self.tolerance_m)
         shared = geo.share_new_vertices({k: v for k, v in division.items() if k != code},
                                         division[code], [big, small])
-        new_code = geo.next_child_code(g.codes, g.parents[i] or None, code)
+        parent = g.parent(i)
+        new_code = geo.next_child_code(g.codes_starting(parent, code), parent or None, code)
         rows = _Rows(project, schema.GRIDS)
         rows.update(i, geometry=g.to_lonlat(big))
         for k, polygon in shared.items():
             rows.update(g.pos[k], geometry=g.to_lonlat(polygon))
         for child in g.children(i):
-            geometry = shared.get(g.codes[child])
+            geometry = shared.get(g.code(child))
             geometry = geometry if geometry is not None else g.frame.to_metric(g.geoms[child])
-            if _side(geometry, big, small, g.codes[child]) == 1:
+            if _side(geometry, big, small, g.code(child)) == 1:
                 rows.update(child, parent_code=new_code)
         original = g.frame_table.iloc[i]
         name = original["name"]
         rows.add({**_attributes(original), "grid_code": new_code,
                   "name": None if pd.isna(name) else _("{name} (split)").format(name=name),
                   "geometry": g.to_lonlat(small)}, after=i)
-        return _grid_patches(project, rows, _unit_regions(g, [i]))
+        return _grid_patches(project, g, rows, _unit_regions(g, [i]))
 
 
 def _side(child, big, small, code) -> int:
@@ -465,7 +655,8 @@ def _side(child, big, small, code) -> int:
 
 
 def _attributes(row: pd.Series) -> dict:
-    return {c: (None if pd.isna(row[c]) else row[c]) for c in schema.GRID_COLUMNS}
+    values = row.to_dict()
+    return {c: (None if pd.isna(values[c]) else values[c]) for c in schema.GRID_COLUMNS}
 
 
 @dataclass(frozen=True)
@@ -503,7 +694,7 @@ class MergeGrids(_Edit):
             for child in g.children(p):
                 rows.update(child, parent_code=g.codes[keeper])
         gone = [g.codes[p] for p in rows_at if p != keeper]
-        return _grid_patches(project, rows, _unit_regions(g, rows_at), gone)
+        return _grid_patches(project, g, rows, _unit_regions(g, rows_at), gone)
 
 
 class _VertexEdit(_Edit):
@@ -513,7 +704,7 @@ class _VertexEdit(_Edit):
     def _plan(self, project):
         g = _Grids(project)
         i = g.at(self.grid_code)
-        changed = self._operate(g, g.codes[i],
+        changed = self._operate(g, g.code(i),
                                 np.asarray(g.frame.to_metric(_point(self.at)).coords[0]))
         changed = {g.pos[k]: polygon for k, polygon in changed.items()}
         rows = _Rows(project, schema.GRIDS)
@@ -521,7 +712,7 @@ class _VertexEdit(_Edit):
             rows.update(k, geometry=g.to_lonlat(polygon))
         units = [k for k in changed if g.levels[k] in (UNIT_LEVEL, KEY_LEVEL)]
         regions = _unit_regions(g, units, *[g.to_lonlat(changed[k]) for k in units])
-        return _grid_patches(project, rows, regions)
+        return _grid_patches(project, g, rows, regions)
 
 
 @dataclass(frozen=True)
@@ -612,7 +803,7 @@ class ReshapeGrid(_Edit):
         rows.update(i, geometry=geometry)
         regions = _unit_regions(g, [i], geometry if g.levels[i] in (UNIT_LEVEL, KEY_LEVEL)
                                 else None)
-        return _grid_patches(project, rows, regions)
+        return _grid_patches(project, g, rows, regions)
 
 
 @dataclass(frozen=True)
@@ -710,7 +901,7 @@ class AddGrid(_Edit):
                   "parent_code": self.parent_code, "kind": kind,
                   "office_address": self.office_address, "geometry": geometry})
         regions = [geometry] if level in (UNIT_LEVEL, KEY_LEVEL) else []
-        return _grid_patches(project, rows, regions)
+        return _grid_patches(project, g, rows, regions)
 
     def _extra_changes(self, project):
         return Changes({schema.GRIDS: [self.parent_code] if self.parent_code else []})
@@ -747,7 +938,7 @@ class DeleteGrid(_Edit):
         self._memo["parent"] = g.parents[i]
         rows = _Rows(project, schema.GRIDS)
         rows.delete(i)
-        return _grid_patches(project, rows, _unit_regions(g, [i]), [g.codes[i]])
+        return _grid_patches(project, g, rows, _unit_regions(g, [i]), [g.codes[i]])
 
     def _extra_changes(self, project):
         parent = self._memo.get("parent")
@@ -955,7 +1146,7 @@ class FixSlivers(_Edit):
         rows = _Rows(project, schema.GRIDS)
         for k in changed:
             rows.update(k, geometry=new[k])
-        return _grid_patches(project, rows, _unit_regions(g, changed))
+        return _grid_patches(project, g, rows, _unit_regions(g, changed))
 
 
 EDITS = (SplitGrid, MergeGrids, MoveVertex, AddVertex, DeleteVertex, ReshapeGrid,

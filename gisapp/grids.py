@@ -297,9 +297,8 @@ def insert_on_edges(division: Division, insertions) -> dict:
         return {}
     ends = _keys(np.array([end for edge in by_edge for end in edge]))
     changed = {}
-    for key, geom in division.items():
-        if not np.isin(_keys(shapely.get_coordinates(geom)), ends).any():
-            continue  # holds no end of an edge, so none of the edges
+    for key in _holding_any(division, ends):  # a polygon holding no end holds no edge
+        geom = division[key]
         parts = _rings(geom)
         touched = False
         for rings in parts:
@@ -311,6 +310,17 @@ def insert_on_edges(division: Division, insertions) -> dict:
         if touched:
             changed[key] = _from_rings(parts, geom)
     return changed
+
+
+def _holding_any(division: Division, keys: np.ndarray) -> list:
+    """Keys of the polygons in ``division`` holding a vertex among ``keys`` (see ``_keys``),
+    in the division's order."""
+    names = list(division)
+    if not names:
+        return []
+    coords, index = shapely.get_coordinates(np.array([division[k] for k in names], dtype=object),
+                                            return_index=True)
+    return [names[i] for i in np.unique(index[np.isin(_keys(coords), keys)])]
 
 
 # ---- topological vertex edits ------------------------------------------------------------------
@@ -617,7 +627,10 @@ def _refuse_broken(division: Division, changed: dict, vertex, old_edges, new_edg
     new = shapely.linestrings([np.array(e) for e in new_edges])
     old = shapely.linestrings([np.array(e) for e in old_edges])
     box = shapely.box(*shapely.total_bounds(new))
-    keys = [k for k, g in division.items() if shapely.intersects(shapely.envelope(g), box)]
+    keys = list(division)
+    near = shapely.intersects(shapely.envelope(np.array([division[k] for k in keys],
+                                                        dtype=object)), box)
+    keys = [k for k, hit in zip(keys, near) if hit]
     statics = np.array([_boundary_without(division[k], vertex) for k in keys], dtype=object)
     present = ~shapely.is_empty(statics)
     keys = [k for k, p in zip(keys, present) if p]

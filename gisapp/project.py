@@ -13,6 +13,7 @@ import os
 import re
 import socket
 from dataclasses import asdict
+from functools import cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -71,6 +72,40 @@ def conform(name: str, frame: pd.DataFrame) -> pd.DataFrame:
         geometry = gpd.GeoSeries(np.asarray(frame.geometry.values), crs=schema.STORAGE_CRS)
         result = gpd.GeoDataFrame(result, geometry=geometry)
     return result
+
+
+def conforms(name: str, frame: pd.DataFrame) -> bool:
+    """Whether ``conform(name, frame)`` would give ``frame`` back unchanged: the schema's
+    columns in order with its dtypes, a 0..n-1 index and, for a spatial table, the storage CRS
+    (an edit's new table is built from conforming rows; this looks at no row)."""
+    spatial = name in _SPATIAL
+    if type(frame) is not (gpd.GeoDataFrame if spatial else pd.DataFrame):
+        return False
+    index = frame.index
+    if not (type(index) is pd.RangeIndex and index.start == 0 and index.step == 1
+            and index.name is None and frame.columns.name is None and not frame.attrs):
+        return False
+    columns, wanted = _schema_dtypes(name, pd.get_option("mode.string_storage"))
+    if list(frame.columns) != columns:
+        return False
+    dtypes = list(frame.dtypes)
+    if dtypes[:len(wanted)] != wanted:
+        return False
+    if spatial:
+        return (frame._geometry_column_name == "geometry"
+                and isinstance(dtypes[-1], gpd.array.GeometryDtype)
+                and frame.crs is not None and frame.crs == schema.STORAGE_CRS)
+    return True
+
+
+@cache
+def _schema_dtypes(name: str, _string_storage: str) -> tuple[list[str], list]:
+    """The column names of table ``name`` and the dtypes ``conform`` gives its non-geometry
+    columns (the string dtype depends on pandas' string storage option)."""
+    columns = {schema.TRACK_PARTITIONS: _PARTITION_COLUMNS,
+               schema.IMPORTS: _IMPORT_COLUMNS}.get(name) or _TABLE_COLUMNS[name]
+    return ([*columns, *(["geometry"] if name in _SPATIAL else [])],
+            [pd.api.types.pandas_dtype(dtype) for dtype in columns.values()])
 
 
 class Project:
@@ -219,25 +254,48 @@ class Project:
         return self.tables[schema.HISTORY]
 
     def set_table(self, name: str, frame: pd.DataFrame) -> None:
-        self.tables[name] = conform(name, frame)
+        """Replace table ``name`` by a copy of ``frame`` conformed to the schema; a frame that
+        conforms already (an edit's new table) is copied as it is, without converting every
+        value again."""
+        self.tables[name] = frame.copy() if conforms(name, frame) else conform(name, frame)
 
     def record_history(self, action: str, table_name: str, feature_ids, before, after,
                        user: str | None = None) -> None:
         """Append one history row per feature; ``before``/``after`` are JSON-able (or None)."""
-        feature_ids = [str(i) for i in feature_ids]
-        n = len(feature_ids)
+        self.record_edit_history(action, [(table_name, feature_ids, before, after)], user)
+
+    def record_edit_history(self, action: str, tables, user: str | None = None) -> None:
+        """``record_history`` for an edit of several tables at once: ``tables`` holds
+        (table_name, feature_ids, before, after) per table, appended in that order."""
         start = int(self.history["edit_id"].max()) + 1 if len(self.history) else 1
-        rows = pd.DataFrame({
-            "edit_id": np.arange(start, start + n, dtype=np.int64),
-            "at": _now(), "user": user or _user(), "action": action,
-            "table_name": table_name, "feature_id": feature_ids,
-            "before": [None if b is None else json.dumps(b, ensure_ascii=False, default=str)
-                       for b in _broadcast(before, n)],
-            "after": [None if a is None else json.dumps(a, ensure_ascii=False, default=str)
-                      for a in _broadcast(after, n)],
-        })
-        self.tables[schema.HISTORY] = conform(schema.HISTORY,
-                                              pd.concat([self.history, rows], ignore_index=True))
+        user = user or _user()
+        columns: dict[str, list] = {c: [] for c in schema.HISTORY_COLUMNS if c != "edit_id"}
+        for table_name, feature_ids, before, after in tables:
+            feature_ids = [str(i) for i in feature_ids]
+            n = len(feature_ids)
+            for column, value in (("at", _now()), ("user", user), ("action", action),
+                                  ("table_name", table_name)):
+                columns[column] += [value] * n
+            columns["feature_id"] += feature_ids
+            columns["before"] += [None if b is None else json.dumps(b, ensure_ascii=False,
+                                                                     default=str)
+                                  for b in _broadcast(before, n)]
+            columns["after"] += [None if a is None else json.dumps(a, ensure_ascii=False,
+                                                                   default=str)
+                                 for a in _broadcast(after, n)]
+        n = len(columns["feature_id"])
+        text = pd.api.types.pandas_dtype("string")
+        rows = pd.DataFrame({"edit_id": np.arange(start, start + n, dtype=np.int64),
+                             **{c: pd.array(v, dtype=text) for c, v in columns.items()}})
+        history = self.history
+        if conforms(schema.HISTORY, history):
+            # the rows conform as built: appending keeps the schema's dtypes, nothing to redo
+            self.tables[schema.HISTORY] = (pd.concat([history, rows], ignore_index=True)
+                                           if len(history) and n else
+                                           rows if n else history.copy())
+        else:
+            self.tables[schema.HISTORY] = conform(schema.HISTORY,
+                                                  pd.concat([history, rows], ignore_index=True))
 
     # ---- tracks ----------------------------------------------------------------------------
     @property

@@ -35,7 +35,7 @@ from gisapp.edits import (
 )
 from gisapp.errors import GridEditError
 from gisapp.i18n import set_language
-from gisapp.project import Project
+from gisapp.project import Project, conform
 from gisapp.topology import check_division, check_neighbourhood
 
 USER = "王五"
@@ -568,3 +568,37 @@ def test_changes_union():
     assert both.geometry_changed and not b.geometry_changed
     assert both == b.union(a) and hash(both) == hash(b | a)
     assert not Changes() and Changes(tables=frozenset({"grids"})).touches("grids")
+
+
+# ---- building the new tables ---------------------------------------------------------------------
+def test_new_rows_are_what_conform_makes_of_them():
+    like = project().grids
+    row = {**edits._attributes(like.iloc[5]), "grid_code": "X1", "office_address": None,
+           "geometry": like.geometry.iloc[5]}
+    odd = {**row, "grid_code": "X2", "level": "3", "name": 5}  # conform converts these
+    for rows in ([row], [row, row], [odd], [row, odd]):
+        assert_identical(edits._new_rows(schema.GRIDS, rows, like),
+                         conform(schema.GRIDS, pd.DataFrame(rows)))
+
+
+def test_runs_of_two_frames_are_their_rows_in_the_order_asked():
+    first = pd.DataFrame({"a": pd.array(list("abcdef"), dtype="string"), "n": np.arange(6)})
+    second = pd.DataFrame({"a": pd.array(["x", "y"], dtype="string"), "n": [10, 11]})
+    both = pd.concat([first, second], ignore_index=True)
+    for take in ([0, 1, 6, 2, 3, 4, 5], [0, 1, 2, 3, 4, 5, 6, 7], [6, 0, 2, 7, 5], [1, 3, 5],
+                 [5, 6], []):
+        pd.testing.assert_frame_equal(edits._runs(first, second, np.array(take, np.int64)),
+                                      both.take(take).reset_index(drop=True))
+
+
+def test_written_puts_values_at_positions_in_any_column():
+    for values, new in ((pd.array(["a", None, "c", "d"], dtype="string"),
+                         pd.array([None, "x"], dtype="string")),
+                        (pd.array(["a", None, "c", "d"], dtype="str"),
+                         pd.array(["y", "x"], dtype="str")),
+                        (np.arange(4), np.array([7, 9]))):
+        for positions in ([0, 3], [1, 2], [2, 3]):
+            expected = values.copy()
+            expected[np.array(positions)] = new
+            written = edits._written(values, np.array(positions), new)
+            assert pd.Series(written).equals(pd.Series(expected))

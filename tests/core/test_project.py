@@ -9,14 +9,18 @@ import sys
 import time
 
 import datetime as dt
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 
+from gisapp import schema
 from gisapp.errors import ProjectError
 from gisapp.fixes import Fixes
-from gisapp.project import Project
+from gisapp.project import Project, conform, conforms
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
@@ -205,3 +209,43 @@ def test_edit_lock_names_its_holder_and_survives_a_dead_holder(tmp_path):
          "Project.open(sys.argv[1]).lock_for_editing('王五')", str(path)])
     assert holder.returncode == 0 and first.lock_path.exists()
     assert Project.open(path).lock_for_editing("赵六") is None
+
+
+# ---- tables that conform already ----------------------------------------------------------------
+def test_a_table_is_a_copy_of_the_frame_whether_or_not_it_conformed_already():
+    for frame in (_grids(), conform(schema.GRIDS, _grids())):
+        project = Project.create(Path("/nonexistent/p.gpkg"))
+        project.set_table(schema.GRIDS, frame)
+        pd.testing.assert_frame_equal(project.grids, conform(schema.GRIDS, _grids()))
+        frame.geometry.values[1] = shapely.Point(113.05, 34.05)  # the caller's frame, in place
+        frame.loc[0, "name"] = "改名"
+        assert project.grids.geometry.iloc[1].equals(shapely.box(113.0, 34.0, 113.1, 34.1))
+        assert list(project.grids["name"]) == ["中原区", "林山寨街道", "建设路街道"]
+
+
+def test_conforms_is_true_only_where_conform_would_change_nothing():
+    table = conform(schema.GRIDS, _grids())
+    assert conforms(schema.GRIDS, table)
+    assert not conforms(schema.GRIDS, _grids())  # no kind nor office_address, object dtypes
+    assert not conforms(schema.GRIDS, table.astype({"level": "int32"}))
+    assert not conforms(schema.GRIDS, table.set_axis([1, 2, 3]))
+    assert not conforms(schema.GRIDS, table.set_crs(3857, allow_override=True))
+    assert not conforms(schema.GRIDS, table[["name", "grid_code", "level", "parent_code", "kind",
+                                             "office_address", "geometry"]])
+    assert not conforms(schema.SOURCES, table)
+
+
+def test_history_appended_edit_by_edit_is_what_conform_makes_of_it():
+    project = Project.create(Path("/nonexistent/p.gpkg"))
+    project.record_history("import", schema.GRIDS, ["41"], None, [{"level": 1}], "张三")
+    project.record_history("split_grid", schema.GRIDS, ["41001", "41003"],
+                           [{"name": "林山寨街道"}, None], [{"name": "林山寨街道"}, {"n": 1}],
+                           "李四")
+    project.record_history("nothing", schema.GRIDS, [], None, None, "李四")
+    history = project.history
+    assert conforms(schema.HISTORY, history)
+    pd.testing.assert_frame_equal(history, conform(schema.HISTORY, history))
+    assert list(history["edit_id"]) == [1, 2, 3]
+    assert list(history["user"]) == ["张三", "李四", "李四"]
+    assert list(history["before"].fillna("-")) == ["-", '{"name": "林山寨街道"}', "-"]
+    assert list(history["after"]) == ['{"level": 1}', '{"name": "林山寨街道"}', '{"n": 1}']

@@ -331,3 +331,23 @@ def test_a_stacked_copy_is_not_proved_tiled():
         ("410199003004", "410199003099")]
     assert overlap["area_m2"].iloc[0] == pytest.approx(
         metric(frame.geometry.iloc[row(frame, "410199003004")]).area, rel=1e-9)
+
+
+def test_each_report_without_problems_is_a_frame_of_its_own():
+    frame = grids()
+    first = check_neighbourhood(frame, ["410199003004"])
+    del first.problems["kind"]
+    first.problems.attrs["seen"] = True
+    second = check_neighbourhood(frame, ["410199003004"])
+    assert second.ok and list(second.problems.columns) == [*topology.COLUMNS, "geometry"]
+    assert not second.problems.attrs and second.problems.crs == "EPSG:4326"
+
+
+@pytest.mark.parametrize("column", [
+    pd.Series(["a", None, "b", "a"], dtype="string"),
+    pd.Series(["a", None, "b", "a"], dtype="string").astype(str),
+    pd.Series(["a", None, "b", "a"], dtype=object)])
+def test_one_of_is_isin_as_a_boolean_array(column):
+    for wanted in (["a"], {"b", "a"}, ["a", None], [np.nan], [pd.NA, "b"], [1, "b"], []):
+        np.testing.assert_array_equal(topology._one_of(column, wanted),
+                                      column.isin(list(wanted)).to_numpy(dtype=bool))
