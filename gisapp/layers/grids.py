@@ -12,6 +12,7 @@ import shapely
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen
 
+from gisapp.columns import one_of
 from gisapp.layers.base import Label, MapLayer
 from gisapp.layers.legend import LegendEntry, Symbol
 from gisapp.layers.paths import path_from_arrays, polygon_rings
@@ -149,7 +150,7 @@ class GridLayer(MapLayer):
         """
         codes = {str(code) for code in codes}
         chosen = ((grids["level"].to_numpy() == self.level)
-                  & grids["grid_code"].astype(str).isin(codes).to_numpy())
+                  & one_of(grids["grid_code"], codes))
         gone = [code for code in codes if code in self._tile_of]
         if not chosen.any() and not gone:
             return

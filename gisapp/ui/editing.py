@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QMessageBox, QToolBar
 
 from gisapp import schema
 from gisapp.changes import Changes
+from gisapp.columns import one_of
 from gisapp.edits import (
     DeleteGrid,
     EditAttributes,
@@ -452,8 +453,7 @@ class EditingController(QObject):
         if grids or sources:
             codes = set(grid_ids)
             if source_ids:
-                moved = project.sources[project.sources["source_id"].astype(str).isin(
-                    list(source_ids))]
+                moved = project.sources[one_of(project.sources["source_id"], source_ids)]
                 codes |= set(moved["grid_code"].dropna().astype(str))
             self._recheck(codes)
         self.planning.changes_applied(changes)

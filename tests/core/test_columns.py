@@ -1,0 +1,25 @@
+"""one_of answers exactly what pandas' isin does, on Arrow and other columns."""
+
+from __future__ import annotations
+
+import doctest
+
+import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gisapp import columns
+from gisapp.columns import one_of
+
+codes = st.one_of(st.none(), st.sampled_from(["410199", "410199001", "410199001001", "甲", ""]))
+
+
+@given(values=st.lists(codes, max_size=30), wanted=st.lists(codes, max_size=6))
+def test_one_of_is_isin(values, wanted):
+    for dtype in ("string[pyarrow]", "string[python]", object):
+        column = pd.Series(values, dtype=dtype)
+        assert one_of(column, wanted).tolist() == column.isin(wanted).fillna(False).tolist()
+
+
+def test_doctests():
+    assert doctest.testmod(columns).failed == 0
