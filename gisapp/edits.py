@@ -49,7 +49,7 @@ from gisapp.changes import Changes
 from gisapp.errors import GridEditError
 from gisapp.i18n import _
 from gisapp.project import Project, conform, conforms
-from gisapp.topology import MIN_AREA_M2, fix_slivers
+from gisapp.topology import MIN_AREA_M2, TILING_LEVELS, fix_slivers
 
 KEYS = {schema.GRIDS: "grid_code", schema.SOURCES: "source_id",
         schema.INSPECTORS: "inspector_id", schema.INCIDENTS: "incident_id"}
@@ -62,7 +62,6 @@ ALLOWED_VALUES = {(schema.GRIDS, "kind"): schema.GRID_KINDS,
                   (schema.INSPECTORS, "kind"): schema.INSPECTOR_KINDS}
 DEFAULT_KINDS = {1: "district", 2: "street", 3: "community", 4: "enterprise"}
 UNIT_LEVEL, KEY_LEVEL = 3, 4          # sources belong to a level-3 grid; key sources to a level-4
-CHILD_SHARE = 1e-6                    # a child with less than this share across a split is inside
 UNDO_PREFIX = "undo:"
 
 
@@ -627,31 +626,54 @@ class SplitGrid(_Edit):
                                         division[code], [big, small])
         parent = g.parent(i)
         new_code = geo.next_child_code(g.codes_starting(parent, code), parent or None, code)
+        big, small = _stored_parts(g, big, small)
+        shared = {g.pos[k]: g.to_lonlat(polygon) for k, polygon in shared.items()}
         rows = _Rows(project, schema.GRIDS)
-        rows.update(i, geometry=g.to_lonlat(big))
+        rows.update(i, geometry=big)
         for k, polygon in shared.items():
-            rows.update(g.pos[k], geometry=g.to_lonlat(polygon))
+            rows.update(k, geometry=polygon)
         for child in g.children(i):
-            geometry = shared.get(g.code(child))
-            geometry = geometry if geometry is not None else g.frame.to_metric(g.geoms[child])
-            if _side(geometry, big, small, g.code(child)) == 1:
+            if _side(shared.get(child, g.geoms[child]), big, small, g.code(child),
+                     g.frame) == 1:
                 rows.update(child, parent_code=new_code)
         original = g.frame_table.iloc[i]
         name = original["name"]
         rows.add({**_attributes(original), "grid_code": new_code,
                   "name": None if pd.isna(name) else _("{name} (split)").format(name=name),
-                  "geometry": g.to_lonlat(small)}, after=i)
+                  "geometry": small}, after=i)
         return _grid_patches(project, g, rows, _unit_regions(g, [i]))
 
 
-def _side(child, big, small, code) -> int:
-    """0 if ``child`` lies in ``big``, 1 if in ``small``; refused if the split cuts it."""
-    in_small = shapely.intersection(child, small).area
-    in_big = shapely.intersection(child, big).area
-    if min(in_small, in_big) > CHILD_SHARE * child.area:
+def _stored_parts(g: _Grids, *parts) -> list:
+    """The parts of a split in lon/lat; refused if a ring of one turns the other way there: a
+    piece thinner than the few cm a lon/lat edge bows off the metric one folds over its
+    neighbour when stored (a valid polygon, overlapping)."""
+    stored = [g.to_lonlat(part) for part in parts]
+    rings = shapely.get_rings(np.array(parts, dtype=object))
+    if (shapely.is_ccw(rings) != shapely.is_ccw(shapely.get_rings(
+            np.array(stored, dtype=object)))).any():
+        raise GridEditError(_("The split could not be computed exactly; draw the line again a "
+                              "little differently."))
+    return stored
+
+
+def _side(child, big, small, code, frame: geo.MetricFrame) -> int:
+    """0 if ``child`` lies in ``big``, 1 if in ``small``; refused if the split cuts it.
+
+    Measured as check_division measures a stray (the stored lon/lat polygons, areas in m²):
+    the child goes with the part it sticks out of least, and the split is refused when that is
+    more than MIN_AREA_M2, which the check would report as the child outside its parent.
+    """
+    outside = []
+    for part in (big, small):
+        if shapely.covers(part, child):
+            return len(outside)
+        pieces = shapely.get_parts(shapely.difference(child, part))
+        outside.append(float(frame.areas(pieces).sum()))
+    if min(outside) > MIN_AREA_M2:
         raise GridEditError(_("The split line cuts through grid {code} of the level below; "
                               "split or reshape that grid first.").format(code=code))
-    return int(in_small > in_big)
+    return int(outside[1] < outside[0])
 
 
 def _attributes(row: pd.Series) -> dict:
@@ -718,7 +740,8 @@ class _VertexEdit(_Edit):
 @dataclass(frozen=True)
 class MoveVertex(_VertexEdit):
     """Move a vertex of grid ``grid_code`` from ``at`` to ``to`` (lon/lat; a whole drag is one
-    edit) in every grid holding it, so neighbours and parents follow (topological editing)."""
+    edit) in every grid holding it, so neighbours and parents follow (topological editing;
+    junctions within geo.JUNCTION_M are kept too, see geo.move_vertex)."""
 
     grid_code: str
     at: tuple[float, float]
@@ -733,12 +756,31 @@ class MoveVertex(_VertexEdit):
 
     def _operate(self, g: _Grids, code: str, start) -> dict:
         target = np.asarray(g.frame.to_metric(_point(self.to)).coords[0])
-        near = dict(g.division(g.near(g.geoms[g.pos.get(code, g.at(code))])))
+        near = dict(g.division(_padded(g, g.geoms[g.pos.get(code, g.at(code))])))
         vertex = geo.nearest_vertex(near[code], start, self.tolerance_m, code)
         # the moved edges run from the holders' other vertices to the target: look that far
-        holders = geo.vertex_holders(near, vertex)
-        reach = g.near(*[g.geoms[g.pos[k]] for k in holders], _point(self.to))
-        return geo.move_vertex(g.division(reach), code, vertex, target)
+        holders = geo.vertex_holders(near, vertex, geo.JUNCTION_M)
+        reach = _padded(g, *[g.geoms[g.pos[k]] for k in holders], _point(self.to))
+        division = g.division(reach)
+        return geo.move_vertex(division, code, vertex, target,
+                               parents=_tiling_parents(g, division), min_area_m2=MIN_AREA_M2)
+
+
+def _tiling_parents(g: _Grids, division) -> dict[str, str]:
+    """The parent of each grid of ``division`` at a level that tiles its parent."""
+    codes = list(division)
+    rows = np.array([g.pos[k] for k in codes], dtype=np.int64)
+    tiling = np.flatnonzero((g.levels[rows][:, None] == np.array(TILING_LEVELS)).any(axis=1))
+    parents = _strings_at(g.frame_table["parent_code"], rows[tiling], "string", None)
+    return {codes[i]: parent for i, parent in zip(tiling.tolist(), parents) if parent}
+
+
+def _padded(g: _Grids, *geoms) -> np.ndarray:
+    """The rows near ``geoms`` as ``g.near`` finds them, in a box grown by 1e-6° (0.11 m
+    north-south, 0.05 m east-west at 63°N): a grid with a vertex geo.JUNCTION_M outside the
+    box of ``geoms`` takes part in a topological move too."""
+    minx, miny, maxx, maxy = shapely.total_bounds(np.array(geoms, dtype=object))
+    return g.near_box((minx - 1e-6, miny - 1e-6, maxx + 1e-6, maxy + 1e-6))
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ Functions take shapely polygons in a metric CRS (metres) and return new ones; no
 or writes a project (gisapp.edits does). A *division* maps a key (a grid code, or a row number)
 to the polygon of one grid, of any level. Neighbours, parents and children share a vertex when
 they hold exactly the same coordinates; the vertex edits move, insert or remove it in every
-polygon that holds it (topological editing, as in QGIS), so a tiling stays exact.
+polygon that holds it (topological editing, as in QGIS), so a tiling stays exact. A move also
+keeps the junctions that imported data left a few millimetres off (``node_junctions``).
 
 :class:`MetricFrame` takes the stored lon/lat geometries to the district's metric CRS and back:
 every vertex an edit did not create comes back bit-identical, and a new vertex shared by
@@ -39,6 +40,11 @@ from gisapp.schema import STORAGE_CRS
 # A vertex an edit computes on an edge (a crossing of the split line) lies within rounding of
 # that edge: a few 1e-10 m at coordinates of 1e6 m. Closer than this, a point is on the edge.
 ON_EDGE_M = 1e-6
+# A vertex of another grid this close to a vertex that is moved, or to an edge ending there, is
+# on it: a junction the data did not node exactly (coordinates rounded to 1e-6° are up to 5 cm
+# off; a straight lon/lat edge is a few cm off the straight metric edge per km). Real boundaries
+# have such junctions up to some millimetres off, and no vertex between 1 cm and 50 cm off.
+JUNCTION_M = 0.05
 Division = Mapping[object, BaseGeometry]
 
 
@@ -325,24 +331,42 @@ def _holding_any(division: Division, keys: np.ndarray) -> list:
 
 # ---- topological vertex edits ------------------------------------------------------------------
 def move_vertex(division: Division, grid_code, old_xy, new_xy,
-                snap_tolerance: float = 0.0) -> dict:
+                snap_tolerance: float = 0.0, junction_m: float = JUNCTION_M,
+                parents: Mapping | None = None, min_area_m2: float = 0.01) -> dict:
     """Move the vertex of grid ``grid_code`` nearest ``old_xy`` (within ``snap_tolerance``)
     to ``new_xy`` in every polygon of ``division`` that holds it; returns those polygons.
 
+    A junction the data did not node exactly (within ``junction_m``) is kept too: a vertex of
+    another grid that close to the vertex moves with it, and one that close to an edge ending
+    at the vertex becomes a vertex of that edge, so the edge turns there as the neighbour's
+    boundary does instead of leaving it (see ``node_junctions``).
+
     Refused when a polygon would become invalid, or a moved edge would cross a boundary it did
     not cross before (the move would open an overlap with a grid that does not share the
-    vertex). ``grid_code`` is the grid's key in ``division``.
+    vertex), or, given ``parents`` (each grid of a tiling level -> its parent's key), when a
+    gap, overlap or stray among the children of a parent would grow by more than
+    ``min_area_m2`` (see ``_refuse_worse_tilings``). ``grid_code`` is the grid's key in
+    ``division``.
+
+    >>> a = shapely.Polygon([(0, 0), (100, 0), (100, 100), (0, 100)])
+    >>> b = shapely.Polygon([(100, 0), (200, 0), (200, 50), (100, 50)])  # on A's edge
+    >>> moved = move_vertex({"A": a, "B": b}, "A", (100, 100), (110, 100))
+    >>> sorted(moved), moved["A"].exterior.coords[:4]  # A's edge turns at B's corner
+    (['A'], [(0.0, 0.0), (100.0, 0.0), (100.0, 50.0), (110.0, 100.0)])
     """
     vertex = _vertex_near(division, grid_code, old_xy, snap_tolerance)
     target = np.asarray(new_xy, dtype=np.float64).reshape(2)
-    holders = vertex_holders(division, vertex)
-    moved = {k: shapely.remove_repeated_points(_replace_vertex(division[k], vertex, target))
-             for k in holders}
-    ends = _star_ends(division, holders, vertex)
+    star = _Star.around(division, vertex, junction_m)
+    noded = {**division, **star.noded} if star.noded else division
+    moved = {k: shapely.remove_repeated_points(_replace_vertex(noded[k], vertex, target))
+             for k in star.holders}
+    ends = np.unique(star.ends, axis=0)
     old_edges = [(u, vertex) for u in ends]
     new_edges = [(u, target) for u in ends if not np.array_equal(u, target)]
-    _refuse_broken(division, moved, vertex, old_edges, new_edges,
+    _refuse_broken(noded, moved, vertex, old_edges, new_edges,
                    _("Moving the vertex would make grid {code} cross itself or another grid."))
+    if parents is not None:
+        _refuse_worse_tilings(division, moved, star, target, parents, min_area_m2)
     return moved
 
 
@@ -392,15 +416,80 @@ def delete_vertex(division: Division, grid_code, xy, snap_tolerance: float) -> d
     return changed
 
 
-def vertex_holders(division: Division, vertex) -> list:
-    """Keys of the polygons in ``division`` that hold ``vertex`` exactly."""
+def vertex_holders(division: Division, vertex, tolerance: float = 0.0) -> list:
+    """Keys of the polygons in ``division`` that hold ``vertex`` exactly (or, given a
+    ``tolerance``, a vertex that close to it)."""
     keys = list(division)
     if not keys:
         return []
     geoms = np.array([division[k] for k in keys], dtype=object)
     coords, index = shapely.get_coordinates(geoms, return_index=True)
-    hit = (coords[:, 0] == vertex[0]) & (coords[:, 1] == vertex[1])
+    if tolerance > 0:
+        hit = np.hypot(coords[:, 0] - vertex[0], coords[:, 1] - vertex[1]) <= tolerance
+    else:
+        hit = (coords[:, 0] == vertex[0]) & (coords[:, 1] == vertex[1])
     return [keys[i] for i in np.unique(index[hit])]
+
+
+def node_junctions(division: Division, vertex, tolerance: float) -> dict:
+    """The polygons around ``vertex`` noded at the junctions within ``tolerance`` of it that
+    the data left unnoded, so that a topological move keeps them; returns the changed
+    polygons by key.
+
+    A vertex closer than ``tolerance`` to ``vertex`` (a twin) becomes ``vertex`` exactly, so
+    its grid holds the vertex too; then a vertex of another grid closer than ``tolerance`` to
+    an edge ending at ``vertex`` (and farther from both its ends) is inserted in that edge.
+
+    >>> a = shapely.Polygon([(0, 0), (100, 0), (100, 100), (0, 100)])
+    >>> b = shapely.Polygon([(100.001, 0), (200, 0), (200, 50), (100, 50.001)])
+    >>> noded = node_junctions({"A": a, "B": b}, (100, 0), 0.01)
+    >>> noded["A"].exterior.coords[1:3], noded["B"].exterior.coords[0]
+    ([(100.0, 0.0), (100.0, 50.001)], (100.0, 0.0))
+    """
+    return _Star.around(division, vertex, tolerance).noded
+
+
+class _Star:
+    """The edges at ``vertex`` over every polygon holding it (``holders``), once the junctions
+    within a tolerance of it are noded (``noded``: the polygons that changed): for each edge
+    its polygon's key (``owner``), other end (``ends``) and side (``sign``, see
+    ``_star_edges``)."""
+
+    def __init__(self, vertex, holders, noded, owner, ends, sign):
+        self.vertex, self.holders, self.noded = vertex, holders, noded
+        self.owner, self.ends, self.sign = owner, ends, sign
+
+    @classmethod
+    def around(cls, division: Division, vertex, tolerance: float) -> _Star:
+        keys = list(division)
+        vertex = np.asarray(vertex, dtype=np.float64).reshape(2)
+        if not keys:
+            return cls(vertex, [], {}, [], np.zeros((0, 2)), np.zeros(0, np.int64))
+        geoms = np.array([division[k] for k in keys], dtype=object)
+        xy, owner = shapely.get_coordinates(geoms, return_index=True)
+        distance = np.hypot(xy[:, 0] - vertex[0], xy[:, 1] - vertex[1])
+        twins = (distance <= tolerance) & (distance > 0)
+        noded = {keys[i]: shapely.remove_repeated_points(_snap_vertices(geoms[i], vertex,
+                                                                        tolerance))
+                 for i in np.unique(owner[twins])}
+        xy[twins] = vertex
+        holders = np.unique(owner[distance <= max(tolerance, 0.0)])
+        star = _star_edges([noded.get(keys[i], geoms[i]) for i in holders], vertex)
+        edge_owner, ends = holders[star[0]], star[1]
+        edge, points = (_junctions(xy, owner, distance, vertex, edge_owner, ends, tolerance)
+                        if tolerance > 0 else (np.zeros(0, np.int64), np.zeros((0, 2))))
+        for i in np.unique(edge_owner[edge]):
+            by_edge: dict[tuple, dict[tuple, np.ndarray]] = {}
+            for e, point in zip(edge[edge_owner[edge] == i], points[edge_owner[edge] == i]):
+                by_edge.setdefault(_edge_key(vertex, ends[e]), {})[tuple(point)] = point
+            by_edge = {key: list(on_edge.values()) for key, on_edge in by_edge.items()}
+            geom = noded.get(keys[i], geoms[i])
+            parts = [[_insert_in_ring(ring, by_edge) for ring in part] for part in _rings(geom)]
+            noded[keys[i]] = _from_rings(parts, geom)
+        if len(edge):  # the edges now end at the junctions
+            star = _star_edges([noded.get(keys[i], geoms[i]) for i in holders], vertex)
+        return cls(vertex, [keys[i] for i in holders], noded,
+                   [keys[i] for i in holders[star[0]]], star[1], star[2])
 
 
 def nearest_vertex(geom, xy, tolerance: float, name="") -> np.ndarray:
@@ -575,6 +664,57 @@ def _insert_in_ring(ring: np.ndarray, by_edge: dict) -> np.ndarray:
     return np.concatenate(pieces)
 
 
+def _snap_vertices(geom, vertex, tolerance):
+    """``geom`` with every vertex within ``tolerance`` of ``vertex`` put exactly on it."""
+    def snap_to(xy):
+        hit = np.hypot(xy[:, 0] - vertex[0], xy[:, 1] - vertex[1]) <= tolerance
+        xy = xy.copy()
+        xy[hit] = vertex
+        return xy
+    return shapely.transform(geom, snap_to)
+
+
+def _star_edges(geoms, vertex) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The edges of ``geoms`` (polygons) ending at ``vertex``: the position in ``geoms`` of
+    each, its other end, and +1 where it leaves ``vertex`` with the polygon on its left (-1:
+    it comes in so), whatever way the ring is stored."""
+    parts, part_of = shapely.get_parts(np.array(geoms, dtype=object), return_index=True)
+    rings, ring_of = shapely.get_rings(parts, return_index=True)
+    xy, at_ring = shapely.get_coordinates(rings, return_index=True)
+    at = np.flatnonzero((xy[:, 0] == vertex[0]) & (xy[:, 1] == vertex[1]))
+    start = np.searchsorted(at_ring, at_ring[at])
+    size = np.searchsorted(at_ring, at_ring[at], "right") - start - 1  # open ring
+    keep = at - start < size
+    at, start, size = at[keep], start[keep], size[keep]
+    local = at - start
+    other = np.r_[start + (local - 1) % size, start + (local + 1) % size]
+    # the polygon is on the left of an anticlockwise exterior and of a clockwise hole
+    exterior = np.r_[True, ring_of[1:] != ring_of[:-1]]
+    forward = np.where(shapely.is_ccw(rings) == exterior, 1, -1)[at_ring[at]]
+    sign = np.r_[-forward, forward]
+    real = ~((xy[other, 0] == vertex[0]) & (xy[other, 1] == vertex[1]))
+    return part_of[ring_of[at_ring[other[real]]]], xy[other[real]], sign[real]
+
+
+def _junctions(xy, owner, distance, vertex, edge_owner, ends, tolerance):
+    """The vertices ``xy`` (of polygons ``owner``, ``distance`` from ``vertex``) of another
+    polygon within ``tolerance`` of an edge from ``vertex`` to ``ends`` (of polygons
+    ``edge_owner``) and farther than that from both its ends: (edge, point) pairs as two
+    arrays."""
+    if not len(ends):
+        return np.zeros(0, np.int64), np.zeros((0, 2))
+    d = ends - vertex
+    length = np.hypot(d[:, 0], d[:, 1])
+    near = np.flatnonzero((distance > tolerance) & (distance <= length.max() + tolerance))
+    rel = xy[near] - vertex
+    t = np.clip(rel @ d.T / (length * length), 0, 1)                  # points x edges
+    off = np.hypot(rel[:, :1] - t * d[:, 0], rel[:, 1:] - t * d[:, 1])
+    past = np.hypot(rel[:, :1] - d[:, 0], rel[:, 1:] - d[:, 1])
+    point, edge = np.nonzero((off <= tolerance) & (past > tolerance)
+                             & (owner[near][:, None] != edge_owner))
+    return edge, xy[near[point]]
+
+
 def _ring_holds(ring, vertex) -> bool:
     return bool(((ring[:, 0] == vertex[0]) & (ring[:, 1] == vertex[1])).any())
 
@@ -642,6 +782,62 @@ def _refuse_broken(division: Division, changed: dict, vertex, old_edges, new_edg
     worse = np.flatnonzero(crosses_new & ~crosses_old)
     if len(worse):
         raise GridEditError(message.format(code=keys[worse[0]]))
+
+
+def _refuse_worse_tilings(before: Division, after: dict, star: _Star, target,
+                          parents: Mapping, min_area_m2: float) -> None:
+    """Refuse a vertex move (``before`` -> the polygons ``after``; ``star`` the edges at the
+    vertex) that enlarges a gap, an overlap or a stray among the children of a parent
+    (``parents``: child -> parent key).
+
+    Where a parent's children tile it noded, the edges at the vertex cancel out: each child's
+    edge is a neighbour's the other way round, or the parent's the same way. Then no move of
+    the vertex changes how often the children cover any point, less the parent (the winding
+    numbers of topology._leftovers). Only for a parent whose edges there do not cancel (the
+    vertex is on a gap, overlap or stray already), or when the data had to be noded first,
+    are the areas around the move compared, before and after.
+    """
+    tiling_parents = set(parents.values())
+    residual: dict[tuple, int] = {}
+    for key, end, s in zip(star.owner, map(tuple, star.ends.tolist()), star.sign.tolist()):
+        if key in parents:
+            residual[(parents[key], end)] = residual.get((parents[key], end), 0) + s
+        if key in tiling_parents:
+            residual[(key, end)] = residual.get((key, end), 0) - s
+    if star.noded:
+        groups = {parents[k] for k in star.holders if k in parents}
+        groups |= set(star.holders) & tiling_parents
+    else:
+        groups = {group for (group, _end), total in residual.items() if total}
+    if not groups:
+        return
+    # every edge that changes runs from the vertex (or a twin within 1 m) to one of the ends
+    points = np.vstack([star.vertex.reshape(1, 2), np.reshape(target, (1, 2)), star.ends])
+    window = shapely.box(*(points.min(axis=0) - 1.0), *(points.max(axis=0) + 1.0))
+    for group in sorted(groups, key=str):
+        children = [k for k in before if parents.get(k) == group]
+        old = _tiling_areas(before.get(group), [before[k] for k in children], window)
+        new = _tiling_areas(after.get(group, before.get(group)),
+                            [after.get(k, before[k]) for k in children], window)
+        growth = max(b - a for a, b in zip(old, new))
+        if growth > min_area_m2:
+            raise GridEditError(_("Moving the vertex would enlarge a gap or an overlap among "
+                                  "the grids in {parent} by {area:,.2f} m² (they do not meet "
+                                  "edge to edge there); fix that first.").format(
+                                      parent=group, area=growth))
+
+
+def _tiling_areas(parent, children, window) -> tuple[float, float, float]:
+    """(gap, overlap, stray) of ``children`` in ``parent`` (None: no parent), within
+    ``window``."""
+    pieces = shapely.intersection(np.array(children, dtype=object), window)
+    union = shapely.union_all(pieces)
+    overlap = float(shapely.area(pieces).sum()) - union.area
+    if parent is None:
+        return 0.0, overlap, 0.0
+    region = shapely.intersection(parent, window)
+    return (shapely.difference(region, union).area, overlap,
+            shapely.difference(union, region).area)
 
 
 def _boundary_without(geom, vertex) -> BaseGeometry:

@@ -21,6 +21,7 @@ from gisapp.grids import (
     merge_grids,
     move_vertex,
     next_child_code,
+    node_junctions,
     share_new_vertices,
     snap,
     split_grid,
@@ -153,6 +154,72 @@ def test_a_bowtie_is_refused():
     square = shapely.Polygon([(0, 0), (10, 0), (10, 10), (0, 10)])
     with pytest.raises(GridEditError, match="cross itself"):
         move_vertex({"A": square}, "A", (0, 10), (20, 5), 0)
+
+
+def tent(north_corners) -> dict:
+    """District D (0..200 x 0..200) cut along y = 100 into S and N; S has no vertex between
+    (0, 100), V = (100, 100) and (200, 100), N has ``north_corners`` there (its boundary
+    from west to east, in the data a millimetre off S's edges or V)."""
+    return {"D": shapely.Polygon([(0, 0), (200, 0), (200, 100), (200, 200), (0, 200),
+                                  (0, 100)]),
+            "S": shapely.Polygon([(0, 0), (200, 0), (200, 100), (100, 100), (0, 100)]),
+            "N": shapely.Polygon([(0, 100), *north_corners, (200, 100), (200, 200),
+                                  (0, 200)])}
+
+
+def test_a_move_turns_the_edges_at_the_corners_other_grids_have_on_them():
+    # N's corners at x = 50 and 150 lie 1 mm off S's edges from V: S's edges turn there, as
+    # N's do, instead of swinging about (0, 100) and (200, 100) over N (250 m² each)
+    division = tent([(50, 100.001), (100, 100), (150, 99.999)])
+    moved = move_vertex(division, "S", (100, 100), (100, 110))
+    assert sorted(moved) == ["N", "S"]
+    assert moved["S"].exterior.coords[2:7] == [(200.0, 100.0), (150.0, 99.999), (100.0, 110.0),
+                                               (50.0, 100.001), (0.0, 100.0)]
+    assert gap_and_overlap(division["D"], [moved["S"], moved["N"]]) == (0.0, 0.0)
+
+
+def test_a_move_takes_along_a_vertex_of_another_grid_a_millimetre_away():
+    division = tent([(100.001, 100)])
+    moved = move_vertex(division, "S", (100, 100), (100, 110))
+    assert sorted(moved) == ["N", "S"]
+    assert (100.0, 110.0) in moved["N"].exterior.coords
+    assert gap_and_overlap(division["D"], [moved["S"], moved["N"]]) == (0.0, 0.0)
+
+
+def test_a_corner_on_the_edge_is_a_junction_and_one_20_cm_off_is_not():
+    division = tent([(50, 100.2), (100, 100), (150, 100)])
+    noded = node_junctions(division, (100, 100), 0.05)
+    assert sorted(noded) == ["S"]
+    assert noded["S"].exterior.coords[2:6] == [(200.0, 100.0), (150.0, 100.0), (100.0, 100.0),
+                                               (0.0, 100.0)]
+    moved = move_vertex(division, "S", (100, 100), (100, 90))
+    assert moved["S"].exterior.coords[:] == [(0.0, 0.0), (200.0, 0.0), (200.0, 100.0),
+                                             (150.0, 100.0), (100.0, 90.0), (0.0, 100.0),
+                                             (0.0, 0.0)]
+
+
+def overlapping() -> dict:
+    """District D (0..200 x 0..100) under L (x < 120) and R (x > 80), which overlap by 4,000 m²
+    and all hold (100, 100) on the top edge."""
+    return {"D": shapely.Polygon([(0, 0), (200, 0), (200, 100), (100, 100), (0, 100)]),
+            "L": shapely.Polygon([(0, 0), (120, 0), (120, 100), (100, 100), (0, 100)]),
+            "R": shapely.Polygon([(80, 0), (200, 0), (200, 100), (100, 100), (80, 100)])}
+
+
+def test_a_move_that_would_enlarge_an_overlap_is_refused_and_one_that_shrinks_it_is_done():
+    parents = {"L": "D", "R": "D"}
+    with pytest.raises(GridEditError, match="enlarge a gap or an overlap among the grids in D "
+                                            "by 200.00 m²"):
+        move_vertex(overlapping(), "L", (100, 100), (100, 110), parents=parents)
+    moved = move_vertex(overlapping(), "L", (100, 100), (100, 90), parents=parents)
+    assert sorted(moved) == ["D", "L", "R"]
+    assert gap_and_overlap(moved["D"], [moved["L"], moved["R"]]) == (0.0, 3800.0)
+
+
+def test_in_a_noded_tiling_no_move_is_refused_for_the_tiling():
+    parents = {"W": "D", "E": "D", "SW": "W", "NW": "W", "SE": "E", "NE": "E"}
+    moved = move_vertex(block(), "SW", (100, 100), (120, 90), parents=parents)
+    assert moved["SW"].area == 10500.0
 
 
 def test_a_move_needs_a_vertex_within_reach():
