@@ -249,17 +249,21 @@ def test_a_clipped_paint_draws_only_the_grids_reaching_into_the_clip(qapp, small
     left, top = view.to_pixel(cell[0], cell[3])
     right, bottom = view.to_pixel(cell[2], cell[1])
     painter = Recorder(image)
-    # 3 px inside the community: its neighbours' outlines (0.8 px) do not reach in
+    # 3 px inside the community: no outline (0.8 px) reaches in, so nothing is stroked
     painter.setClipRect(QRectF(left, top, right - left, bottom - top).adjusted(3, 3, -3, -3))
+    layer.paint(painter, view)
+    # across its west edge: the community and its west neighbour, whose outlines pass there
+    painter.setClipRect(QRectF(left - 3, top + 3, 6, bottom - top - 6))
     layer.paint(painter, view)
     painter.setClipRect(QRectF(-50, -50, 10, 10))  # outside the view: nothing to draw
     layer.paint(painter, view)
     painter.setClipping(False)  # the whole view: every community
     layer.paint(painter, view)
     painter.end()
-    assert [path.elementCount() for path in painter.paths] == [5, 5 * N * N]
+    assert [path.elementCount() for path in painter.paths] == [10, 5 * N * N]
+    west = map_extent(grids.geometry[grids["grid_code"] == code_of(3, 7)].iloc[0])
     assert painter.paths[0].boundingRect().getCoords() == pytest.approx(
-        (cell[0], cell[1], cell[2], cell[3]))
+        (min(cell[0], west[0]), cell[1], max(cell[2], west[2]), cell[3]))
 
 
 # ---- sources ----------------------------------------------------------------------------------
