@@ -342,12 +342,3 @@ def test_each_report_without_problems_is_a_frame_of_its_own():
     assert second.ok and list(second.problems.columns) == [*topology.COLUMNS, "geometry"]
     assert not second.problems.attrs and second.problems.crs == "EPSG:4326"
 
-
-@pytest.mark.parametrize("column", [
-    pd.Series(["a", None, "b", "a"], dtype="string"),
-    pd.Series(["a", None, "b", "a"], dtype="string").astype(str),
-    pd.Series(["a", None, "b", "a"], dtype=object)])
-def test_one_of_is_isin_as_a_boolean_array(column):
-    for wanted in (["a"], {"b", "a"}, ["a", None], [np.nan], [pd.NA, "b"], [1, "b"], []):
-        np.testing.assert_array_equal(topology._one_of(column, wanted),
-                                      column.isin(list(wanted)).to_numpy(dtype=bool))
