@@ -7,9 +7,7 @@ catalogue with the same {fields}, and that none of them reaches the user untrans
 from __future__ import annotations
 
 import ast
-import gettext
 import os
-import string
 import subprocess
 import sys
 from pathlib import Path
@@ -167,40 +165,13 @@ def test_a_kml_without_features_in_chinese(tmp_path):
     assert caught.value.message == f"{kml}：没有要素"
 
 
-# ---- the catalogue covers the import messages ---------------------------------------------
+# ---- import messages go through the catalogue (tests/ui/test_i18n.py: all translated) ---
 def _calls(path: Path):
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Call):
             func = node.func
             name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
             yield name, node
-
-
-def import_messages() -> dict[str, str]:
-    """Every literal passed to _() or N_() in the import modules -> where it is."""
-    found = {}
-    for path in IMPORT_MODULES:
-        for name, node in _calls(path):
-            if (name in ("_", "N_") and node.args and isinstance(node.args[0], ast.Constant)
-                    and isinstance(node.args[0].value, str)):
-                found[node.args[0].value] = f"{path.relative_to(PACKAGE.parent)}:{node.lineno}"
-    return found
-
-
-def _fields(text: str) -> set[str]:
-    return {name for _literal, name, _spec, _conv in string.Formatter().parse(text) if name}
-
-
-def test_every_import_message_has_a_chinese_translation_with_the_same_fields():
-    catalogue = gettext.translation(i18n.DOMAIN, i18n.LOCALE_DIR, languages=["zh_CN"])
-    messages = import_messages()
-    assert len(messages) >= 150
-    untranslated = [f"{where}: {m!r}" for m, where in messages.items()
-                    if catalogue.gettext(m) == m]
-    assert not untranslated, ("add these to resources/i18n/zh_CN/LC_MESSAGES/gisapp.po and "
-                              "compile it (resources/i18n/README.md):\n" + "\n".join(untranslated))
-    for message in messages:
-        assert _fields(catalogue.gettext(message)) == _fields(message), message
 
 
 # where the user-facing problem sits among a call's arguments
