@@ -6,6 +6,8 @@ Coordinates are longitude/latitude on WGS-84 (EPSG:4326), equal to CGCS2000 for 
 
 from __future__ import annotations
 
+from gisapp.i18n import N_
+
 SCHEMA_VERSION = 2
 STORAGE_CRS = "EPSG:4326"
 
@@ -37,6 +39,19 @@ SOURCE_CATEGORIES = (
     "vehicle_repair",     # 汽修喷涂
     "other",
 )
+# what maps, tables and reports call each category (English source strings; shown through _())
+SOURCE_CATEGORY_LABELS: dict[str, str] = {
+    "industrial": N_("Industrial enterprises"),
+    "construction_dust": N_("Construction-site dust"),
+    "catering_fumes": N_("Catering fumes"),
+    "livestock": N_("Livestock farms"),
+    "loose_coal": N_("Loose coal"),
+    "open_burning": N_("Open burning"),
+    "water_outfall": N_("Outfalls into rivers"),
+    "vehicle_repair": N_("Vehicle repair and spraying"),
+    "other": N_("Other sources"),
+}
+assert set(SOURCE_CATEGORY_LABELS) == set(SOURCE_CATEGORIES), "one label per source category"
 
 INSPECTOR_KINDS = ("dedicated", "full_time", "part_time")  # 专属 / 专职 / 兼职
 

@@ -15,9 +15,9 @@ from gisapp.i18n import _
 from gisapp.layers.base import MapLayer
 from gisapp.layers.legend import LegendEntry, Symbol
 from gisapp.layers.render import painted_extent
-from gisapp.layers.styles import (SOURCE_CATEGORY_LABELS, SOURCE_COLORS, UNKNOWN_SOURCE_COLOR,
-                                  SourceStyle)
+from gisapp.layers.styles import SOURCE_COLORS, UNKNOWN_SOURCE_COLOR, SourceStyle
 from gisapp.layers.view import Extent, MapView, lonlat_to_map
+from gisapp.schema import SOURCE_CATEGORY_LABELS
 
 
 class SourceLayer(MapLayer):

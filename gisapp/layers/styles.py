@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gisapp.i18n import N_
 from gisapp.schema import SOURCE_CATEGORIES
 
 
@@ -52,20 +51,7 @@ SOURCE_COLORS: dict[str, str] = {
     "other": "#9e9ac8",
 }
 UNKNOWN_SOURCE_COLOR = "#bdbdbd"  # a category the schema does not (yet) list
-# what the legend calls each category (English source strings; shown through _())
-SOURCE_CATEGORY_LABELS: dict[str, str] = {
-    "industrial": N_("Industrial enterprises"),
-    "construction_dust": N_("Construction-site dust"),
-    "catering_fumes": N_("Catering fumes"),
-    "livestock": N_("Livestock farms"),
-    "loose_coal": N_("Loose coal"),
-    "open_burning": N_("Open burning"),
-    "water_outfall": N_("Outfalls into rivers"),
-    "vehicle_repair": N_("Vehicle repair and spraying"),
-    "other": N_("Other sources"),
-}
 assert set(SOURCE_COLORS) == set(SOURCE_CATEGORIES), "one colour per source category"
-assert set(SOURCE_CATEGORY_LABELS) == set(SOURCE_CATEGORIES), "one label per source category"
 
 
 @dataclass(frozen=True)

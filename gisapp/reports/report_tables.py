@@ -29,6 +29,7 @@ from gisapp.errors import InputError
 from gisapp.i18n import N_
 from gisapp.inspectors import ROLE_LABELS
 from gisapp.progress import Progress, step
+from gisapp.schema import SOURCE_CATEGORY_LABELS
 from gisapp.scoring.language import translator
 from gisapp.scoring.periods import month_bounds, parse_month, quarter_months
 from gisapp.tracks import clean_track, sorted_local_day
@@ -454,18 +455,7 @@ def present(table: pd.DataFrame, language: str | None = "zh_CN",
     return out.rename(columns={c: _(HEADERS[c]) for c in columns})
 
 
-# what each source category is called (English source strings, as the map legend has them)
-CATEGORY_LABELS = {
-    "industrial": N_("Industrial enterprises"),
-    "construction_dust": N_("Construction-site dust"),
-    "catering_fumes": N_("Catering fumes"),
-    "livestock": N_("Livestock farms"),
-    "loose_coal": N_("Loose coal"),
-    "open_burning": N_("Open burning"),
-    "water_outfall": N_("Outfalls into rivers"),
-    "vehicle_repair": N_("Vehicle repair and spraying"),
-    "other": N_("Other sources"),
-}
+CATEGORY_LABELS = SOURCE_CATEGORY_LABELS  # what each source category is called
 
 
 # ---- everything at once -----------------------------------------------------------------------

@@ -4,7 +4,7 @@ in the interface; each marked with N_() and translated with ``label()`` when sho
 from __future__ import annotations
 
 from gisapp.i18n import N_, _
-from gisapp.layers.styles import SOURCE_CATEGORY_LABELS
+from gisapp.schema import SOURCE_CATEGORY_LABELS
 
 ROLES = {
     "first_responsible": N_("First responsible"),     # 第一责任人
